@@ -1,0 +1,16 @@
+# Turns each rules/NAME.txt into a C string `ronda_rules_NAME` and a table
+# `ronda_rule_files[]` so detectors can look their data up by file name.
+set(out "/* generated from rules/*.txt by cmake/embed_rules.cmake; do not edit */\n#include <stddef.h>\n#include \"core/rulefile.h\"\n")
+set(tab "")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(MAKE_C_IDENTIFIER ${name} id)
+  file(READ ${f} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR n "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND out "static const unsigned char r_${id}[] = {${bytes}0x00};\n")
+  string(APPEND tab "\t{\"${name}\", (const char *)r_${id}, ${n}},\n")
+endforeach()
+string(APPEND out "const struct ronda_rulefile ronda_rule_files[] = {\n${tab}\t{NULL, NULL, 0}\n};\n")
+file(WRITE ${OUT} "${out}")
