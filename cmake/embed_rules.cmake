@@ -1,6 +1,6 @@
 # Turns each rules/NAME.txt into a C string `ronda_rules_NAME` and a table
 # `ronda_rule_files[]` so detectors can look their data up by file name.
-set(out "/* generated from rules/*.txt by cmake/embed_rules.cmake; do not edit */\n#include <stddef.h>\n#include \"core/rulefile.h\"\n")
+set(out "/* generated from the rules directory by cmake/embed_rules.cmake; do not edit */\n#include <stddef.h>\n#include \"core/rulefile.h\"\n")
 set(tab "")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)

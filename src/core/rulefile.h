@@ -1,5 +1,5 @@
 /*
- * rulefile.h — rule data files embedded from rules/*.txt at build time.
+ * rulefile.h — rule data files embedded from rules/NAME.txt at build time.
  *
  * Format shared by all rule files: one entry per line, '#' starts a
  * comment to end of line (every entry carries one saying why it is there),
