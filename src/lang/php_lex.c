@@ -1,0 +1,745 @@
+/*
+ * php_lex.c — streaming PHP tokenizer (see php_lex.h).
+ *
+ * Every path through ronda_php_lex_next() advances lx->pos by at least one
+ * byte or returns EOF, and no byte is looked at more than a small constant
+ * number of times, so tokenizing is linear in the input.
+ */
+#include <string.h>
+
+#include "core/error.h"
+#include "lang/php_lex.h"
+#include "core/util.h"
+
+static bool is_ident_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c >= 0x80;
+}
+
+static bool is_ident(unsigned char c)
+{
+	return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static bool ieq(const unsigned char *s, size_t n, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < n && word[i]; i++)
+		if (lower(s[i]) != (unsigned char)word[i])
+			return false;
+	return i == n && word[i] == '\0';
+}
+
+void ronda_php_lex_init(struct ronda_php_lexer *lx, const void *src,
+			size_t len, unsigned flags)
+{
+	lx->src = src;
+	lx->len = len;
+	lx->pos = 0;
+	lx->in_code = (flags & RONDA_PHP_LEX_CODE) != 0;
+}
+
+/* Length of an open tag at p (0 if none). */
+static size_t open_tag_at(const unsigned char *p, size_t left,
+			  enum ronda_php_tok_type *type)
+{
+	if (left < 2 || p[0] != '<' || p[1] != '?')
+		return 0;
+	if (left >= 5 && ieq(p + 2, 3, "php") &&
+	    (left == 5 || is_space(p[5]))) {
+		*type = RONDA_PHP_OPEN_TAG;
+		if (left > 5) {
+			if (p[5] == '\r' && left > 6 && p[6] == '\n')
+				return 7;
+			return 6;
+		}
+		return 5;
+	}
+	if (left >= 3 && p[2] == '=') {
+		*type = RONDA_PHP_OPEN_TAG_ECHO;
+		return 3;
+	}
+	if (left >= 5 && ieq(p + 2, 3, "xml"))
+		return 0;
+	*type = RONDA_PHP_OPEN_TAG;
+	return 2;
+}
+
+static bool lex_html(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *s = lx->src, *p, *end = lx->src + lx->len;
+	enum ronda_php_tok_type type = RONDA_PHP_OPEN_TAG;
+	size_t n = open_tag_at(s + lx->pos, lx->len - lx->pos, &type);
+
+	if (n) {
+		t->type = type;
+		t->off = lx->pos;
+		t->len = n;
+		lx->pos += n;
+		lx->in_code = true;
+		return true;
+	}
+	p = s + lx->pos + 1;
+	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		if (open_tag_at(p, (size_t)(end - p), &type))
+			break;
+		p++;
+	}
+	if (!p)
+		p = end;
+	t->type = RONDA_PHP_INLINE_HTML;
+	t->off = lx->pos;
+	t->len = (size_t)(p - (s + lx->pos));
+	lx->pos = (size_t)(p - s);
+	return true;
+}
+
+/* Skip whitespace and comments; stop at "?>" ending a line comment. */
+static void skip_trivia(struct ronda_php_lexer *lx)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len;
+
+	while (lx->pos < n) {
+		unsigned char c = s[lx->pos];
+
+		if (is_space(c)) {
+			lx->pos++;
+		} else if (c == '#' && !(lx->pos + 1 < n && s[lx->pos + 1] == '[')) {
+			goto line;
+		} else if (c == '/' && lx->pos + 1 < n && s[lx->pos + 1] == '/') {
+line:
+			while (lx->pos < n && s[lx->pos] != '\n' &&
+			       !(s[lx->pos] == '?' && lx->pos + 1 < n &&
+				 s[lx->pos + 1] == '>'))
+				lx->pos++;
+		} else if (c == '/' && lx->pos + 1 < n && s[lx->pos + 1] == '*') {
+			const unsigned char *e = lx->pos + 2 < n ?
+				memmem(s + lx->pos + 2, n - lx->pos - 2, "*/", 2) : NULL;
+			lx->pos = e ? (size_t)(e - s) + 2 : n;
+		} else {
+			return;
+		}
+	}
+}
+
+/* Scan a "{$...}" or "${...}" interpolation starting at s[i] == '{' or the
+ * '{' after '$'; return the index just past the matching '}' (or n). */
+static size_t skip_complex(const unsigned char *s, size_t i, size_t n)
+{
+	unsigned depth = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == '{') {
+			depth++;
+		} else if (c == '}') {
+			if (--depth == 0)
+				return i + 1;
+		} else if (c == '\'' || c == '"') {
+			i++;
+			while (i < n && s[i] != c) {
+				if (s[i] == '\\')
+					i++;
+				i++;
+			}
+			if (i >= n)
+				return n;
+		}
+		i++;
+	}
+	return n;
+}
+
+/* Count an interpolation at s[i] (inside a double-quoted body); return how
+ * many bytes to skip (0: not an interpolation). */
+static size_t interp_at(const unsigned char *s, size_t i, size_t n)
+{
+	if (s[i] == '$' && i + 1 < n) {
+		if (is_ident_start(s[i + 1]))
+			return 2;
+		if (s[i + 1] == '{')
+			return skip_complex(s, i + 1, n) - i;
+	}
+	if (s[i] == '{' && i + 1 < n && s[i + 1] == '$')
+		return skip_complex(s, i, n) - i;
+	return 0;
+}
+
+static void lex_quoted(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+		       unsigned char q)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, i = lx->pos + 1;
+
+	t->type = q == '\'' ? RONDA_PHP_STRING :
+		  q == '"' ? RONDA_PHP_DQSTRING : RONDA_PHP_BACKTICK;
+	while (i < n && s[i] != q) {
+		size_t k;
+
+		if (s[i] == '\\') {
+			i += 2;
+			continue;
+		}
+		if (q != '\'' && (k = interp_at(s, i, n)) != 0) {
+			t->flags |= RONDA_PHP_TF_INTERP;
+			i += k;
+			continue;
+		}
+		i++;
+	}
+	if (i >= n) {
+		t->flags |= RONDA_PHP_TF_UNTERMINATED;
+		i = n;
+	} else {
+		i++;
+	}
+	t->len = i - t->off;
+	lx->pos = i;
+}
+
+/* Heredoc/nowdoc header at s[pos] ("<<<"): fills the identifier and
+ * returns the offset of the body (0 if this is not a heredoc). */
+static size_t heredoc_header(const unsigned char *s, size_t pos, size_t n,
+			     size_t *id_off, size_t *id_len, bool *nowdoc)
+{
+	size_t i = pos + 3;
+	unsigned char q = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && (s[i] == '\'' || s[i] == '"'))
+		q = s[i++];
+	if (i >= n || !is_ident_start(s[i]))
+		return 0;
+	*id_off = i;
+	while (i < n && is_ident(s[i]))
+		i++;
+	*id_len = i - *id_off;
+	if (q) {
+		if (i >= n || s[i] != q)
+			return 0;
+		i++;
+	}
+	*nowdoc = q == '\'';
+	if (i < n && s[i] == '\r')
+		i++;
+	if (i >= n || s[i] != '\n')
+		return 0;
+	return i + 1;
+}
+
+/* If the line at s[i] closes a heredoc with identifier id, return the
+ * offset just past the identifier, else 0. */
+static size_t heredoc_close(const unsigned char *s, size_t i, size_t n,
+			    const unsigned char *id, size_t id_len)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i < id_len || memcmp(s + i, id, id_len) != 0)
+		return 0;
+	i += id_len;
+	if (i < n && is_ident(s[i]))
+		return 0;
+	return i;
+}
+
+static bool lex_heredoc(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, id_off, id_len, i, e;
+	bool nowdoc;
+
+	i = heredoc_header(s, lx->pos, n, &id_off, &id_len, &nowdoc);
+	if (!i)
+		return false;
+	t->type = nowdoc ? RONDA_PHP_STRING : RONDA_PHP_DQSTRING;
+	t->flags |= nowdoc ? RONDA_PHP_TF_NOWDOC : RONDA_PHP_TF_HEREDOC;
+	for (;;) {
+		const unsigned char *nl;
+
+		if (i >= n) {
+			t->flags |= RONDA_PHP_TF_UNTERMINATED;
+			i = n;
+			break;
+		}
+		if ((e = heredoc_close(s, i, n, s + id_off, id_len)) != 0) {
+			i = e;
+			break;
+		}
+		nl = memchr(s + i, '\n', n - i);
+		e = nl ? (size_t)(nl - s) + 1 : n;
+		if (!nowdoc)
+			for (size_t k = i; k < e; k++)
+				if ((s[k] == '$' && k + 1 < e &&
+				     (is_ident_start(s[k + 1]) || s[k + 1] == '{')) ||
+				    (s[k] == '{' && k + 1 < e && s[k + 1] == '$')) {
+					t->flags |= RONDA_PHP_TF_INTERP;
+					break;
+				}
+		i = e;
+	}
+	t->len = i - t->off;
+	lx->pos = i;
+	return true;
+}
+
+static const char *const casts[] = {
+	"int", "integer", "bool", "boolean", "float", "double", "real",
+	"string", "binary", "array", "object", "unset", NULL,
+};
+
+static size_t cast_at(const unsigned char *s, size_t i, size_t n)
+{
+	size_t start = i + 1, w, e;
+
+	while (start < n && (s[start] == ' ' || s[start] == '\t'))
+		start++;
+	for (w = start; w < n && is_ident(s[w]) && w - start < 8; w++)
+		;
+	e = w;
+	while (e < n && (s[e] == ' ' || s[e] == '\t'))
+		e++;
+	if (e >= n || s[e] != ')' || w == start)
+		return 0;
+	for (const char *const *c = casts; *c; c++)
+		if (ieq(s + start, w - start, *c))
+			return e + 1 - i;
+	return 0;
+}
+
+static const char *const ops[] = {
+	"<=>", "**=", "...", "<<=", ">>=", "===", "!==", "?\?=", "?->",
+	"++", "--", "->", "=>", "::", "==", "!=", "<>", "<=", ">=", "&&", "||",
+	"??", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=", "<<", ">>",
+	"**", "#[", NULL,
+};
+
+static void lex_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *p = lx->src + lx->pos;
+	size_t left = lx->len - lx->pos, n = 1;
+
+	for (const char *const *o = ops; *o; o++) {
+		size_t ol = strlen(*o);
+		if (ol <= left && !memcmp(p, *o, ol)) {
+			n = ol;
+			break;
+		}
+	}
+	t->type = RONDA_PHP_OP;
+	memcpy(t->op, p, n);
+	t->op[n] = '\0';
+	t->len = n;
+	lx->pos += n;
+}
+
+static void lex_number(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, i = lx->pos;
+
+	t->type = RONDA_PHP_NUMBER;
+	if (s[i] == '0' && i + 1 < n && strchr("xXbBoO", s[i + 1]) && s[i + 1]) {
+		i += 2;
+		while (i < n && (is_ident(s[i])))
+			i++;
+	} else {
+		while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			i++;
+		if (i < n && s[i] == '.' && !(i + 1 < n && s[i + 1] == '.')) {
+			i++;
+			while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+				i++;
+		}
+		if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+			size_t j = i + 1;
+			if (j < n && (s[j] == '+' || s[j] == '-'))
+				j++;
+			if (j < n && s[j] >= '0' && s[j] <= '9') {
+				i = j;
+				while (i < n && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
+		}
+	}
+	t->len = i - t->off;
+	lx->pos = i;
+}
+
+bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, i;
+	unsigned char c;
+
+	memset(t, 0, sizeof(*t));
+	if (!lx->in_code) {
+		if (lx->pos >= n) {
+			t->off = n;
+			return false;
+		}
+		return lex_html(lx, t);
+	}
+	skip_trivia(lx);
+	t->off = lx->pos;
+	if (lx->pos >= n)
+		return false;
+	i = lx->pos;
+	c = s[i];
+	if (c == '?' && i + 1 < n && s[i + 1] == '>') {
+		t->type = RONDA_PHP_CLOSE_TAG;
+		i += 2;
+		if (i < n && s[i] == '\n')
+			i++;
+		else if (i + 1 < n && s[i] == '\r' && s[i + 1] == '\n')
+			i += 2;
+		t->len = i - t->off;
+		lx->pos = i;
+		lx->in_code = false;
+		return true;
+	}
+	if (c == '$' && i + 1 < n && is_ident_start(s[i + 1])) {
+		i += 2;
+		while (i < n && is_ident(s[i]))
+			i++;
+		t->type = RONDA_PHP_VARIABLE;
+		t->len = i - t->off;
+		lx->pos = i;
+		return true;
+	}
+	if ((c == 'b' || c == 'B') && i + 1 < n &&
+	    (s[i + 1] == '\'' || s[i + 1] == '"')) {
+		lx->pos++;
+		lex_quoted(lx, t, s[i + 1]);
+		return true;
+	}
+	if (is_ident_start(c)) {
+		while (i < n && is_ident(s[i]))
+			i++;
+		t->type = RONDA_PHP_IDENT;
+		t->len = i - t->off;
+		lx->pos = i;
+		return true;
+	}
+	if ((c >= '0' && c <= '9') ||
+	    (c == '.' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+		lex_number(lx, t);
+		return true;
+	}
+	if (c == '\'' || c == '"' || c == '`') {
+		lex_quoted(lx, t, c);
+		return true;
+	}
+	if (c == '<' && n - i >= 4 && s[i + 1] == '<' && s[i + 2] == '<' &&
+	    lex_heredoc(lx, t))
+		return true;
+	if (c == '(') {
+		size_t k = cast_at(s, i, n);
+		if (k) {
+			t->type = RONDA_PHP_CAST;
+			t->len = k;
+			lx->pos += k;
+			return true;
+		}
+	}
+	lex_op(lx, t);
+	return true;
+}
+
+bool ronda_php_tok_is(const unsigned char *src, const struct ronda_php_tok *t,
+		      const char *word)
+{
+	size_t n;
+	const unsigned char *name = ronda_php_tok_name(src, t, &n);
+
+	return name && ieq(name, n, word);
+}
+
+const unsigned char *ronda_php_tok_name(const unsigned char *src,
+					const struct ronda_php_tok *t,
+					size_t *len)
+{
+	if (t->type == RONDA_PHP_VARIABLE) {
+		*len = t->len - 1;
+		return src + t->off + 1;
+	}
+	if (t->type == RONDA_PHP_IDENT) {
+		*len = t->len;
+		return src + t->off;
+	}
+	*len = 0;
+	return NULL;
+}
+
+bool ronda_php_tok_op(const struct ronda_php_tok *t, const char *op)
+{
+	return t->type == RONDA_PHP_OP && !strcmp(t->op, op);
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int add_utf8(struct ronda_buf *out, unsigned long cp)
+{
+	unsigned char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (cp >> 6));
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (cp >> 12));
+		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xf0 | ((cp >> 18) & 0x07));
+		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return ronda_buf_add(out, b, n);
+}
+
+/* Decode a double-quoted/heredoc/backtick body s[0..n). */
+static int decode_dq(const unsigned char *s, size_t n, unsigned char q,
+		     bool heredoc, struct ronda_buf *out, unsigned *n_interp,
+		     unsigned *n_escapes)
+{
+	size_t i = 0, run = 0;
+	int err;
+
+#define FLUSH() do { \
+		if (run && (err = ronda_buf_add(out, s + i - run, run))) \
+			return err; \
+		run = 0; \
+	} while (0)
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+
+		if (c == '\\' && i + 1 < n) {
+			unsigned char e = s[i + 1];
+			int v = -1;
+			size_t used = 2;
+
+			switch (e) {
+			case 'n': v = '\n'; break;
+			case 't': v = '\t'; break;
+			case 'r': v = '\r'; break;
+			case 'v': v = '\v'; break;
+			case 'e': v = 0x1b; break;
+			case 'f': v = '\f'; break;
+			case '\\': v = '\\'; break;
+			case '$': v = '$'; break;
+			case 'x':
+				if (i + 2 < n && hexval(s[i + 2]) >= 0) {
+					v = hexval(s[i + 2]);
+					used = 3;
+					if (i + 3 < n && hexval(s[i + 3]) >= 0) {
+						v = v * 16 + hexval(s[i + 3]);
+						used = 4;
+					}
+					if (n_escapes)
+						(*n_escapes)++;
+				}
+				break;
+			case 'u':
+				if (i + 2 < n && s[i + 2] == '{') {
+					unsigned long cp = 0;
+					size_t j = i + 3;
+					while (j < n && hexval(s[j]) >= 0 && j - i < 12)
+						cp = cp * 16 + (unsigned long)hexval(s[j++]);
+					if (j < n && s[j] == '}' && j > i + 3 && cp <= 0x10ffff) {
+						FLUSH();
+						if ((err = add_utf8(out, cp)))
+							return err;
+						if (n_escapes)
+							(*n_escapes)++;
+						i = j + 1;
+						continue;
+					}
+				}
+				break;
+			default:
+				if (e >= '0' && e <= '7') {
+					v = e - '0';
+					if (i + 2 < n && s[i + 2] >= '0' && s[i + 2] <= '7') {
+						v = v * 8 + (s[i + 2] - '0');
+						used = 3;
+						if (i + 3 < n && s[i + 3] >= '0' && s[i + 3] <= '7') {
+							v = v * 8 + (s[i + 3] - '0');
+							used = 4;
+						}
+					}
+					v &= 0xff;
+					if (n_escapes)
+						(*n_escapes)++;
+				} else if (e == q && !heredoc) {
+					v = e;
+				}
+			}
+			if (v >= 0) {
+				FLUSH();
+				if ((err = ronda_buf_addch(out, v)))
+					return err;
+				i += used;
+				continue;
+			}
+			run += 2;
+			i += 2;
+			continue;
+		}
+		if ((k = interp_at(s, i, n)) != 0) {
+			if (n_interp)
+				(*n_interp)++;
+			if (k > n - i)
+				k = n - i;
+			run += k;
+			i += k;
+			continue;
+		}
+		run++;
+		i++;
+	}
+	FLUSH();
+#undef FLUSH
+	return RONDA_OK;
+}
+
+static int decode_heredoc(const unsigned char *src,
+			  const struct ronda_php_tok *t, struct ronda_buf *out,
+			  unsigned *n_interp, unsigned *n_escapes)
+{
+	const unsigned char *s = src + t->off;
+	size_t n = t->len, id_off, id_len, body, end, indent = 0, i;
+	bool nowdoc;
+	struct ronda_buf raw = RONDA_BUF_INIT(out->max);
+	int err = RONDA_OK;
+
+	body = heredoc_header(s, 0, n, &id_off, &id_len, &nowdoc);
+	if (!body)
+		return RONDA_EINVAL;
+	end = n;
+	if (!(t->flags & RONDA_PHP_TF_UNTERMINATED)) {
+		/* the closing line starts after the last newline */
+		size_t ls = n;
+		while (ls > body && s[ls - 1] != '\n')
+			ls--;
+		for (i = ls; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+			indent++;
+		end = ls > body ? ls - 1 : body;
+		if (end > body && s[end - 1] == '\r')
+			end--;
+		if (ls == body)
+			end = body;
+	}
+	/* strip the closing marker's indentation from every line */
+	for (i = body; i < end;) {
+		size_t k = 0;
+		const unsigned char *nl;
+		size_t le;
+
+		while (k < indent && i < end && (s[i] == ' ' || s[i] == '\t')) {
+			i++;
+			k++;
+		}
+		nl = memchr(s + i, '\n', end - i);
+		le = nl ? (size_t)(nl - s) + 1 : end;
+		if ((err = ronda_buf_add(&raw, s + i, le - i)))
+			goto out;
+		i = le;
+	}
+	if (nowdoc)
+		err = ronda_buf_add(out, raw.buf, raw.len);
+	else
+		err = decode_dq((const unsigned char *)raw.buf, raw.len, 0, true,
+				out, n_interp, n_escapes);
+out:
+	ronda_buf_release(&raw);
+	return err;
+}
+
+int ronda_php_str_decode(const unsigned char *src,
+			 const struct ronda_php_tok *t, struct ronda_buf *out,
+			 unsigned *n_interp, unsigned *n_escapes)
+{
+	const unsigned char *s = src + t->off;
+	size_t n = t->len;
+	unsigned char q;
+
+	if (t->flags & (RONDA_PHP_TF_HEREDOC | RONDA_PHP_TF_NOWDOC))
+		return decode_heredoc(src, t, out, n_interp, n_escapes);
+	if (t->type != RONDA_PHP_STRING && t->type != RONDA_PHP_DQSTRING &&
+	    t->type != RONDA_PHP_BACKTICK)
+		return RONDA_EINVAL;
+	if (n && (s[0] == 'b' || s[0] == 'B')) {
+		s++;
+		n--;
+	}
+	if (n == 0)
+		return RONDA_EINVAL;
+	q = s[0];
+	s++;
+	n--;
+	if (!(t->flags & RONDA_PHP_TF_UNTERMINATED) && n > 0)
+		n--;   /* closing quote */
+	if (q == '\'') {
+		size_t i = 0, run = 0;
+		int err;
+
+		while (i < n) {
+			if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '\\' || s[i + 1] == '\'')) {
+				if (run && (err = ronda_buf_add(out, s + i - run, run)))
+					return err;
+				run = 0;
+				if ((err = ronda_buf_addch(out, s[i + 1])))
+					return err;
+				i += 2;
+				continue;
+			}
+			run++;
+			i++;
+		}
+		return run ? ronda_buf_add(out, s + n - run, run) : RONDA_OK;
+	}
+	return decode_dq(s, n, q, false, out, n_interp, n_escapes);
+}
+
+const char *ronda_php_tok_type_name(enum ronda_php_tok_type type)
+{
+	static const char *const names[] = {
+		"eof", "inline-html", "open-tag", "open-tag-echo", "close-tag",
+		"variable", "ident", "string", "dqstring", "backtick", "number",
+		"cast", "op",
+	};
+	return (unsigned)type < ARRAY_SIZE(names) ? names[type] : "unknown";
+}
