@@ -2,6 +2,7 @@
 # `ronda_rule_files[]` so detectors can look their data up by file name.
 set(out "/* generated from the rules directory by cmake/embed_rules.cmake; do not edit */\n#include <stddef.h>\n#include \"core/rulefile.h\"\n")
 set(tab "")
+string(REPLACE "," ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   string(MAKE_C_IDENTIFIER ${name} id)
