@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/statecli.h"
@@ -18,7 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, _("usage: ronda baseline [options] ROOT\n"
-		"   or: ronda baseline --update -m WHY [ROOT | --site NAME]\n\n"
+		"   or: ronda baseline --update -m WHY [ROOT | --site NAME]\n"
+		"   or: ronda baseline --history [ROOT | --site NAME]\n\n"
 		"Record every entry under ROOT (type, mode, owner, size, mtime, ctime,\n"
 		"inode, SHA-256 of regular files, link targets) as the site's baseline.\n"
 		"Symbolic links are recorded, never followed; other filesystems are\n"
@@ -30,6 +32,8 @@ static void usage(FILE *f)
 		"  -u, --update           replace an existing baseline with the present state\n"
 		"  -m, --message WHY      why the update is accepted (required with --update)\n"
 		"      --paranoid         with --update: re-hash every file\n"
+		"      --history          list when the baseline was taken and updated,\n"
+		"                         by whom and why, then exit\n"
 		"  -t, --threads N        hashing threads (default: one per core)\n"
 		"  -q, --quiet            print nothing but errors\n"
 		"  -h, --help             show this help\n\n"
@@ -65,6 +69,46 @@ static void count_change(const struct ronda_change *ch, void *arg)
 		c->n_changed++;
 }
 
+static void print_history(const struct ronda_history_row *h, void *arg)
+{
+	struct ronda_buf *tmp = arg;
+	time_t t = (time_t)h->time;
+	struct tm tm;
+	char when[64] = "?";
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	printf("%s  %-8s  %s (uid %u)  +%llu -%llu ~%llu", when, h->action, h->login, h->uid,
+	       (unsigned long long)h->n_added, (unsigned long long)h->n_removed,
+	       (unsigned long long)h->n_changed);
+	if (*h->message)
+		printf("  %s", cli_path(tmp, h->message));
+	fputc('\n', stdout);
+}
+
+static int show_history(const char *root, const char *site_opt, const char *state_opt)
+{
+	struct ronda_buf err = RONDA_BUF_INIT(8192), tmp = RONDA_BUF_INIT(8192);
+	struct ronda_site site = { 0 };
+	struct ronda_db *db = statecli_open(state_opt, false);
+	int status = RONDA_EXIT_ERROR;
+
+	if (!db)
+		goto out;
+	if (ronda_site_resolve(db, root, site_opt, false, &site, &err) ||
+	    ronda_baseline_history(db, site.id, print_history, &tmp, &err)) {
+		cli_error("%s", err.buf);
+		goto out;
+	}
+	status = RONDA_EXIT_OK;
+out:
+	ronda_site_release(&site);
+	ronda_db_close(db);
+	ronda_buf_release(&err);
+	ronda_buf_release(&tmp);
+	return status;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -73,13 +117,14 @@ static int run(int argc, char **argv)
 		{ "update", no_argument, NULL, 'u' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "paranoid", no_argument, NULL, 'P' },
+		{ "history", no_argument, NULL, 'H' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *site_opt = NULL, *state_opt = NULL, *message = NULL, *root_arg = NULL;
-	bool update = false, quiet = false, paranoid = false;
+	bool update = false, quiet = false, paranoid = false, history = false;
 	unsigned long long threads = 0;
 	struct ronda_buf err = RONDA_BUF_INIT(8192), tmp = RONDA_BUF_INIT(8192);
 	struct ronda_tree prev = { 0 }, cur = { 0 };
@@ -101,6 +146,7 @@ static int run(int argc, char **argv)
 		case 'u': update = true; break;
 		case 'm': message = optarg; break;
 		case 'P': paranoid = true; break;
+		case 'H': history = true; break;
 		case 'q': quiet = true; break;
 		case 't':
 			if (ronda_parse_uint(optarg, 1, 256, &threads))
@@ -118,6 +164,8 @@ static int run(int argc, char **argv)
 				       argv[optind]);
 	if (!root_arg && !site_opt)
 		return cli_usage_error("baseline", _("missing ROOT"));
+	if (history)
+		return show_history(root_arg, site_opt, state_opt);
 	if (update && (!message || !*message))
 		return cli_usage_error("baseline", _("--update needs -m WHY: say why the "
 						     "present state is accepted"));

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -130,14 +131,35 @@ static void json_path(json_t *o, const char *key, const char *path)
 #if HAVE_SCAN
 	report_json_path(o, key, path);
 #else
-	struct ronda_buf b = RONDA_BUF_INIT(0);
+	size_t len = strlen(path);
+	struct ronda_buf b = RONDA_BUF_INIT(65536);
+	const unsigned char *p = (const unsigned char *)path;
+	unsigned char *b64;
+	char k2[64];
+	int n;
 
-	if (ronda_utf8_valid((const unsigned char *)path, strlen(path))) {
-		json_object_set_new(o, key, json_string(path));
-	} else {
-		ronda_buf_add_escaped(&b, path, strlen(path));
-		json_object_set_new(o, key, json_string(b.buf));
+	if (ronda_utf8_valid(p, len)) {
+		json_object_set_new(o, key, json_stringn(path, len));
+		return;
 	}
+	for (size_t i = 0; i < len;) {
+		size_t k = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 :
+			   (p[i] & 0xf0) == 0xe0 ? 3 : (p[i] & 0xf8) == 0xf0 ? 4 : 1;
+
+		if (p[i] >= 0x80 && (i + k > len || !ronda_utf8_valid(p + i, k))) {
+			ronda_buf_addstr(&b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		ronda_buf_add(&b, p + i, k);
+		i += k;
+	}
+	json_object_set_new(o, key, json_stringn(b.buf, b.len));
+	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+	n = EVP_EncodeBlock(b64, p, (int)len);
+	snprintf(k2, sizeof(k2), "%s_b64", key);
+	json_object_set_new(o, k2, json_stringn((char *)b64, (size_t)n));
+	free(b64);
 	ronda_buf_release(&b);
 #endif
 }

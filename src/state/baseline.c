@@ -298,3 +298,35 @@ out:
 	ronda_buf_release(&login);
 	return ret;
 }
+
+int ronda_baseline_history(struct ronda_db *db, int64_t site_id,
+			   void (*fn)(const struct ronda_history_row *h, void *arg),
+			   void *arg, struct ronda_buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	if ((ret = ronda_db_prepare(db, "SELECT time, uid, login, action, message, n_added,"
+				    " n_removed, n_changed FROM history WHERE site_id = ?1"
+				    " ORDER BY time, id", &st, err)))
+		return ret;
+	sqlite3_bind_int64(st, 1, site_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ronda_history_row h;
+
+		h.time = sqlite3_column_int64(st, 0);
+		h.uid = (uint32_t)sqlite3_column_int64(st, 1);
+		h.login = (const char *)sqlite3_column_text(st, 2);
+		h.action = (const char *)sqlite3_column_text(st, 3);
+		h.message = (const char *)sqlite3_column_text(st, 4);
+		h.n_added = (uint64_t)sqlite3_column_int64(st, 5);
+		h.n_removed = (uint64_t)sqlite3_column_int64(st, 6);
+		h.n_changed = (uint64_t)sqlite3_column_int64(st, 7);
+		if (!h.login) h.login = "";
+		if (!h.action) h.action = "";
+		if (!h.message) h.message = "";
+		fn(&h, arg);
+	}
+	sqlite3_finalize(st);
+	return ronda_db_check(db, rc, _("cannot read history from"), err);
+}

@@ -157,4 +157,16 @@ int ronda_baseline_store(struct ronda_db *db, int64_t site_id,
 			 const struct ronda_tree *tree,
 			 const struct ronda_history *h, struct ronda_buf *err);
 
+struct ronda_history_row {
+	int64_t time;           /* unix seconds */
+	uint32_t uid;
+	const char *login, *action, *message;
+	uint64_t n_added, n_removed, n_changed;
+};
+
+/* Call fn for each history record of the site, oldest first. */
+int ronda_baseline_history(struct ronda_db *db, int64_t site_id,
+			   void (*fn)(const struct ronda_history_row *h, void *arg),
+			   void *arg, struct ronda_buf *err);
+
 #endif
