@@ -1,0 +1,1861 @@
+/*
+ * php_deob.c — static, bounded evaluator of constant PHP string
+ * expressions (see php_deob.h).
+ *
+ * The source is tokenized once into an array.  A single left-to-right pass
+ * records constant assignments in a small hashed symbol table and evaluates
+ * "roots": right-hand sides of assignments, arguments of eval-like sinks and
+ * calls of decoding functions.  The evaluator is a recursive-descent parser
+ * over tokens that fails (returns false) on anything it does not know, so
+ * a root either yields a constant value or nothing.  Every token consumed
+ * and every byte produced is charged against the run's budget, so hostile
+ * input cannot make a run quadratic or unbounded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "lang/php_deob.h"
+#include "lang/php_lex.h"
+#include "core/util.h"
+
+const struct ronda_php_deob_limits ronda_php_deob_default_limits = {
+	.max_tokens = 2u << 20,
+	.max_value = 4u << 20,
+	.max_total = 32u << 20,
+	.max_steps = 8u << 20,
+	.max_vars = 512,
+	.max_blobs = 32,
+	.max_depth = 48,
+};
+
+struct val;
+
+struct elem {
+	char *key;             /* string key, or NULL for an integer key */
+	size_t key_len;
+	long long ikey;
+	struct val *v;
+};
+
+struct arr {
+	struct elem *v;
+	size_t n, alloc;
+	long long next;        /* next automatic integer key */
+};
+
+struct val {
+	enum ronda_php_val_type type;
+	unsigned char *s;      /* STR: malloc'd, NUL-terminated */
+	size_t len;
+	long long i;           /* INT */
+	struct arr *a;         /* ARRAY */
+	char chain[RONDA_PHP_CHAIN_MAX];
+	unsigned n_steps;
+	size_t src_len;
+	unsigned pieces;
+};
+
+struct sym {
+	char *name;
+	size_t name_len;
+	struct val v;
+};
+
+#define MAX_ARRAY 256
+#define SYM_SLOTS 1024
+
+struct ronda_php_deob {
+	struct ronda_php_deob_limits lim;
+	const unsigned char *src;
+	size_t len;
+	struct ronda_php_tok *toks;
+	size_t n_toks, alloc_toks;
+	struct sym syms[SYM_SLOTS];
+	unsigned n_syms;
+	struct ronda_php_blob *blobs;
+	size_t n_blobs;
+	size_t total;          /* bytes produced */
+	size_t steps;          /* work units used */
+	unsigned depth;
+	bool truncated;
+};
+
+static void val_release(struct val *v);
+
+/* Copy n bytes (not NUL-terminated in the source) and terminate. */
+static char *dupn(const void *p, size_t n)
+{
+	char *o = xmalloc(n + 1);
+
+	memcpy(o, p, n);
+	o[n] = '\0';
+	return o;
+}
+
+static void arr_free(struct arr *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].key);
+		val_release(a->v[i].v);
+		free(a->v[i].v);
+	}
+	free(a->v);
+	free(a);
+}
+
+static void val_release(struct val *v)
+{
+	free(v->s);
+	arr_free(v->a);
+	memset(v, 0, sizeof(*v));
+}
+
+static void val_copy(struct val *dst, const struct val *src);
+
+static struct arr *arr_copy(const struct arr *a)
+{
+	struct arr *c = xcalloc(1, sizeof(*c));
+
+	c->next = a->next;
+	c->alloc = c->n = a->n;
+	c->v = xcalloc(a->n ? a->n : 1, sizeof(*c->v));
+	for (size_t i = 0; i < a->n; i++) {
+		c->v[i].key = a->v[i].key ? xmemdup(a->v[i].key, a->v[i].key_len + 1) : NULL;
+		c->v[i].key_len = a->v[i].key_len;
+		c->v[i].ikey = a->v[i].ikey;
+		c->v[i].v = xcalloc(1, sizeof(struct val));
+		val_copy(c->v[i].v, a->v[i].v);
+	}
+	return c;
+}
+
+static void val_copy(struct val *dst, const struct val *src)
+{
+	*dst = *src;
+	if (src->s)
+		dst->s = xmemdup(src->s, src->len + 1);
+	if (src->a)
+		dst->a = arr_copy(src->a);
+}
+
+static void val_str(struct val *v, unsigned char *s, size_t len)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = RONDA_PHP_V_STR;
+	v->s = s;
+	v->len = len;
+}
+
+/* PHP's string conversion of an int, for concatenation. */
+static bool to_str(struct val *v)
+{
+	char tmp[32];
+	int n;
+
+	if (v->type == RONDA_PHP_V_STR)
+		return true;
+	if (v->type != RONDA_PHP_V_INT)
+		return false;
+	n = snprintf(tmp, sizeof(tmp), "%lld", v->i);
+	v->s = xmemdup(tmp, (size_t)n + 1);
+	v->len = (size_t)n;
+	v->type = RONDA_PHP_V_STR;
+	return true;
+}
+
+static bool to_int(const struct val *v, long long *out)
+{
+	if (v->type == RONDA_PHP_V_INT) {
+		*out = v->i;
+		return true;
+	}
+	if (v->type == RONDA_PHP_V_STR) {
+		long long r = 0;
+		size_t i = 0;
+		bool neg = false;
+
+		if (i < v->len && (v->s[i] == '-' || v->s[i] == '+'))
+			neg = v->s[i++] == '-';
+		for (; i < v->len && v->s[i] >= '0' && v->s[i] <= '9' && r < (1ll << 40); i++)
+			r = r * 10 + (v->s[i] - '0');
+		*out = neg ? -r : r;
+		return true;
+	}
+	return false;
+}
+
+static void chain_step(struct val *v, const char *step)
+{
+	size_t n = strlen(v->chain);
+
+	if (n && n + 3 < sizeof(v->chain))
+		n += (size_t)snprintf(v->chain + n, sizeof(v->chain) - n, " > ");
+	if (n < sizeof(v->chain))
+		snprintf(v->chain + n, sizeof(v->chain) - n, "%s", step);
+	v->n_steps++;
+}
+
+/* Merge the provenance of b into a (concatenation, xor). */
+static void merge_prov(struct val *a, const struct val *b)
+{
+	if (b->n_steps > a->n_steps) {
+		memcpy(a->chain, b->chain, sizeof(a->chain));
+		a->n_steps = b->n_steps;
+	}
+	a->src_len = MAX(a->src_len, b->src_len);
+	a->pieces += b->pieces;
+}
+
+/* ---- symbol table ---- */
+
+static uint32_t hash_name(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
+			    size_t n, bool create)
+{
+	uint32_t h = hash_name(name, n);
+
+	for (unsigned k = 0; k < SYM_SLOTS; k++) {
+		struct sym *s = &d->syms[(h + k) % SYM_SLOTS];
+
+		if (!s->name) {
+			if (!create || d->n_syms >= d->lim.max_vars)
+				return NULL;
+			s->name = dupn(name, n);
+			s->name_len = n;
+			d->n_syms++;
+			return s;
+		}
+		if (s->name_len == n && !memcmp(s->name, name, n))
+			return s;
+	}
+	return NULL;
+}
+
+static void sym_set(struct ronda_php_deob *d, const char *name, size_t n,
+		    struct val *v)
+{
+	struct sym *s = sym_find(d, name, n, v->type != RONDA_PHP_V_UNKNOWN);
+
+	if (!s)
+		return;
+	val_release(&s->v);
+	s->v = *v;
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- decoders ---- */
+
+static bool charge(struct ronda_php_deob *d, size_t bytes)
+{
+	if (bytes > d->lim.max_value || d->total + bytes > d->lim.max_total) {
+		d->truncated = true;
+		return false;
+	}
+	d->total += bytes;
+	return true;
+}
+
+static int b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+static unsigned char *dec_base64(const unsigned char *s, size_t n, size_t *out)
+{
+	unsigned char *o = xmalloc(n * 3 / 4 + 4);
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val(s[i]);
+		if (v < 0)
+			continue;   /* PHP's non-strict mode skips junk */
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			o[k++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*out = k;
+	return o;
+}
+
+static unsigned char *dec_zlib(struct ronda_php_deob *d, const unsigned char *s,
+			       size_t n, int wbits, size_t *out)
+{
+	z_stream z;
+	size_t cap = MIN(d->lim.max_value, d->lim.max_total - d->total);
+	size_t alloc = MIN(cap, MAX(n * 4, (size_t)4096)), k = 0;
+	unsigned char *o;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, wbits) != Z_OK)
+		return NULL;
+	o = xmalloc(alloc + 1);
+	z.next_in = (unsigned char *)s;
+	z.avail_in = (uInt)MIN(n, (size_t)UINT32_MAX);
+	for (;;) {
+		if (k == alloc) {
+			if (alloc >= cap) {
+				d->truncated = true;
+				rc = Z_BUF_ERROR;
+				break;
+			}
+			alloc = MIN(cap, alloc * 2);
+			o = xrealloc(o, alloc + 1);
+		}
+		z.next_out = o + k;
+		z.avail_out = (uInt)(alloc - k);
+		rc = inflate(&z, Z_NO_FLUSH);
+		k = alloc - z.avail_out;
+		if (rc == Z_STREAM_END || rc != Z_OK)
+			break;
+		if (z.avail_in == 0 && k < alloc)
+			break;      /* truncated stream: no more input */
+	}
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(o);
+		return NULL;
+	}
+	*out = k;
+	return o;
+}
+
+static int hexv(unsigned char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+static unsigned char *dec_hex(const unsigned char *s, size_t n, size_t *out)
+{
+	unsigned char *o;
+
+	if (n % 2)
+		return NULL;
+	o = xmalloc(n / 2 + 1);
+	for (size_t i = 0; i < n; i += 2) {
+		int a = hexv(s[i]), b = hexv(s[i + 1]);
+		if (a < 0 || b < 0) {
+			free(o);
+			return NULL;
+		}
+		o[i / 2] = (unsigned char)(a * 16 + b);
+	}
+	*out = n / 2;
+	return o;
+}
+
+static unsigned char *dec_url(const unsigned char *s, size_t n, bool plus,
+			      size_t *out)
+{
+	unsigned char *o = xmalloc(n + 1);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 &&
+		    hexv(s[i + 2]) >= 0) {
+			o[k++] = (unsigned char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+			i += 2;
+		} else if (plus && s[i] == '+') {
+			o[k++] = ' ';
+		} else {
+			o[k++] = s[i];
+		}
+	}
+	*out = k;
+	return o;
+}
+
+static unsigned char *dec_uu(const unsigned char *s, size_t n, size_t *out)
+{
+	unsigned char *o = xmalloc(n + 1);
+	size_t k = 0, i = 0;
+
+	while (i < n) {
+		unsigned len = (unsigned)((s[i] - 32) & 63);
+		size_t j = i + 1;
+
+		if (len == 0)
+			break;
+		for (unsigned got = 0; got < len && j + 3 < n + 1; j += 4) {
+			unsigned char c[4];
+			for (int q = 0; q < 4; q++)
+				c[q] = (unsigned char)(j + (size_t)q < n ?
+					((s[j + (size_t)q] - 32) & 63) : 0);
+			unsigned char b[3] = {
+				(unsigned char)(c[0] << 2 | c[1] >> 4),
+				(unsigned char)(c[1] << 4 | c[2] >> 2),
+				(unsigned char)(c[2] << 6 | c[3]),
+			};
+			for (int q = 0; q < 3 && got < len; q++, got++)
+				o[k++] = b[q];
+			if (k > n)
+				break;
+		}
+		while (j < n && s[j] != '\n')
+			j++;
+		i = j + 1;
+	}
+	*out = k;
+	return o;
+}
+
+/* ---- the evaluator ---- */
+
+static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out);
+
+static const struct ronda_php_tok *tok(struct ronda_php_deob *d, size_t i)
+{
+	static const struct ronda_php_tok eof = { .type = RONDA_PHP_EOF };
+
+	return i < d->n_toks ? &d->toks[i] : &eof;
+}
+
+static bool is_op(struct ronda_php_deob *d, size_t i, const char *op)
+{
+	return ronda_php_tok_op(tok(d, i), op);
+}
+
+static bool is_word(struct ronda_php_deob *d, size_t i, const char *w)
+{
+	const struct ronda_php_tok *t = tok(d, i);
+
+	return t->type == RONDA_PHP_IDENT && ronda_php_tok_is(d->src, t, w);
+}
+
+static bool budget(struct ronda_php_deob *d)
+{
+	if (++d->steps > d->lim.max_steps) {
+		d->truncated = true;
+		return false;
+	}
+	return true;
+}
+
+/* A string/dqstring literal without interpolation. */
+static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	const struct ronda_php_tok *t = tok(d, *i);
+	struct ronda_buf b = RONDA_BUF_INIT(d->lim.max_value);
+	unsigned interp = 0, esc = 0;
+	size_t n;
+
+	if (ronda_php_str_decode(d->src, t, &b, &interp, &esc) != RONDA_OK ||
+	    interp || !charge(d, b.len)) {
+		ronda_buf_release(&b);
+		return false;
+	}
+	{
+		unsigned char *p = (unsigned char *)ronda_buf_detach(&b, &n);
+		val_str(out, p, n);
+	}
+	out->src_len = t->len;
+	out->pieces = 1;
+	if (esc >= 2 && esc * 2 >= n)
+		chain_step(out, "escapes");
+	(*i)++;
+	return true;
+}
+
+static bool eval_number(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	const struct ronda_php_tok *t = tok(d, *i);
+	const unsigned char *s = d->src + t->off;
+	long long v = 0;
+	size_t k = 0;
+	int base = 10;
+
+	if (t->len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		k = 2;
+	} else if (t->len > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+		base = 2;
+		k = 2;
+	} else if (t->len > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+		base = 8;
+		k = 2;
+	} else if (t->len > 1 && s[0] == '0') {
+		base = 8;
+	}
+	for (; k < t->len; k++) {
+		int h = s[k] == '_' ? -2 : hexv(s[k]);
+		if (h == -2)
+			continue;
+		if (h < 0 || h >= base)
+			return false;   /* floats and junk are not evaluated */
+		if (v > (1ll << 50))
+			return false;
+		v = v * base + h;
+	}
+	memset(out, 0, sizeof(*out));
+	out->type = RONDA_PHP_V_INT;
+	out->i = v;
+	(*i)++;
+	return true;
+}
+
+/* Parse "( args )" into vals; *n set. */
+#define MAX_ARGS 4
+static bool eval_args(struct ronda_php_deob *d, size_t *i, struct val *args,
+		      size_t *n)
+{
+	*n = 0;
+	if (!is_op(d, *i, "("))
+		return false;
+	(*i)++;
+	if (is_op(d, *i, ")")) {
+		(*i)++;
+		return true;
+	}
+	for (;;) {
+		if (*n >= MAX_ARGS)
+			return false;
+		if (!eval_expr(d, i, &args[*n]))
+			return false;
+		(*n)++;
+		if (is_op(d, *i, ",")) {
+			(*i)++;
+			if (is_op(d, *i, ")")) {   /* trailing comma */
+				(*i)++;
+				return true;
+			}
+			continue;
+		}
+		if (is_op(d, *i, ")")) {
+			(*i)++;
+			return true;
+		}
+		return false;
+	}
+}
+
+static void release_args(struct val *args, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		val_release(&args[k]);
+}
+
+static void arr_push(struct arr *a, const char *key, size_t key_len,
+		     long long ikey, bool has_key, struct val *v)
+{
+	struct elem *e = NULL;
+
+	if (has_key) {
+		for (size_t k = 0; k < a->n; k++)
+			if ((key && a->v[k].key && a->v[k].key_len == key_len &&
+			     !memcmp(a->v[k].key, key, key_len)) ||
+			    (!key && !a->v[k].key && a->v[k].ikey == ikey)) {
+				e = &a->v[k];
+				val_release(e->v);
+				*e->v = *v;
+				memset(v, 0, sizeof(*v));
+				return;
+			}
+	}
+	if (a->n >= MAX_ARRAY) {
+		val_release(v);
+		return;
+	}
+	a->v = xgrow(a->v, &a->alloc, a->n + 1, sizeof(*a->v));
+	e = &a->v[a->n++];
+	memset(e, 0, sizeof(*e));
+	if (has_key && key) {
+		e->key = dupn(key, key_len);
+		e->key_len = key_len;
+	} else {
+		e->ikey = has_key ? ikey : a->next;
+		if (e->ikey >= a->next)
+			a->next = e->ikey + 1;
+	}
+	e->v = xcalloc(1, sizeof(*e->v));
+	*e->v = *v;
+	memset(v, 0, sizeof(*v));
+}
+
+/* Insert v under key k (a STR or INT value; NULL: append). */
+static void arr_set(struct arr *a, const struct val *k, struct val *v)
+{
+	if (!k) {
+		arr_push(a, NULL, 0, 0, false, v);
+	} else if (k->type == RONDA_PHP_V_INT) {
+		arr_push(a, NULL, 0, k->i, true, v);
+	} else {
+		long long ik;
+		size_t j = 0;
+		bool numeric = k->len > 0 && k->len < 15;
+
+		for (j = 0; numeric && j < k->len; j++)
+			numeric = k->s[j] >= '0' && k->s[j] <= '9';
+		if (numeric && (k->len == 1 || k->s[0] != '0') && to_int(k, &ik))
+			arr_push(a, NULL, 0, ik, true, v);
+		else
+			arr_push(a, (const char *)k->s, k->len, 0, true, v);
+	}
+}
+
+/* array(...) or [...] with the closer given. */
+static bool eval_array(struct ronda_php_deob *d, size_t *i, const char *close,
+		       struct val *out)
+{
+	struct arr *a = xcalloc(1, sizeof(*a));
+
+	memset(out, 0, sizeof(*out));
+	out->type = RONDA_PHP_V_ARRAY;
+	out->a = a;
+	while (!is_op(d, *i, close)) {
+		struct val k, v;
+
+		if (!eval_expr(d, i, &v))
+			goto fail;
+		if (is_op(d, *i, "=>")) {
+			(*i)++;
+			k = v;
+			if (!eval_expr(d, i, &v)) {
+				val_release(&k);
+				goto fail;
+			}
+			if (k.type != RONDA_PHP_V_STR && k.type != RONDA_PHP_V_INT) {
+				val_release(&k);
+				val_release(&v);
+				goto fail;
+			}
+			merge_prov(out, &v);
+			arr_set(a, &k, &v);
+			val_release(&k);
+		} else {
+			merge_prov(out, &v);
+			arr_set(a, NULL, &v);
+		}
+		if (is_op(d, *i, ","))
+			(*i)++;
+		else if (!is_op(d, *i, close))
+			goto fail;
+	}
+	(*i)++;
+	return true;
+fail:
+	val_release(out);
+	return false;
+}
+
+static struct val *arr_get(struct arr *a, const struct val *k)
+{
+	long long ik = 0;
+	bool by_int = k->type == RONDA_PHP_V_INT;
+
+	if (k->type == RONDA_PHP_V_STR) {
+		bool numeric = k->len > 0 && k->len < 15;
+		for (size_t j = 0; numeric && j < k->len; j++)
+			numeric = k->s[j] >= '0' && k->s[j] <= '9';
+		if (numeric && to_int(k, &ik))
+			by_int = true;
+	} else {
+		ik = k->i;
+	}
+	for (size_t j = 0; j < a->n; j++) {
+		if (by_int && !a->v[j].key && a->v[j].ikey == ik)
+			return a->v[j].v;
+		if (!by_int && a->v[j].key && a->v[j].key_len == k->len &&
+		    !memcmp(a->v[j].key, k->s, k->len))
+			return a->v[j].v;
+	}
+	return NULL;
+}
+
+/* v[idx]: array element or string offset; replaces v. */
+static bool index_val(struct val *v, struct val *idx)
+{
+	struct val r;
+
+	if (v->type == RONDA_PHP_V_ARRAY) {
+		struct val *e = arr_get(v->a, idx);
+		if (!e)
+			return false;
+		val_copy(&r, e);
+		merge_prov(&r, v);
+		r.pieces = 1;
+	} else if (v->type == RONDA_PHP_V_STR) {
+		long long k;
+		if (!to_int(idx, &k))
+			return false;
+		if (k < 0)
+			k += (long long)v->len;
+		if (k < 0 || (size_t)k >= v->len)
+			return false;
+		val_str(&r, xmemdup(v->s + k, 2), 1);
+		r.s[1] = '\0';
+		memcpy(r.chain, v->chain, sizeof(r.chain));
+		r.n_steps = v->n_steps;
+		r.src_len = v->src_len;
+		r.pieces = 1;
+	} else {
+		return false;
+	}
+	val_release(v);
+	*v = r;
+	return true;
+}
+
+static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
+			  size_t *name_len);
+
+static bool lookup(struct ronda_php_deob *d, const char *name, size_t n,
+		   struct val *out)
+{
+	struct sym *s = sym_find(d, name, n, false);
+
+	if (!s || s->v.type == RONDA_PHP_V_UNKNOWN)
+		return false;
+	if (!charge(d, s->v.len))
+		return false;
+	val_copy(out, &s->v);
+	return true;
+}
+
+struct fn {
+	const char *name;
+	const char *step;      /* NULL: not a decoding step */
+	unsigned min_args, max_args;
+};
+
+static const struct fn fns[] = {
+	{ "base64_decode", "base64_decode", 1, 2 },
+	{ "gzinflate", "gzinflate", 1, 2 },
+	{ "gzuncompress", "gzuncompress", 1, 2 },
+	{ "gzdecode", "gzdecode", 1, 2 },
+	{ "str_rot13", "str_rot13", 1, 1 },
+	{ "strrev", "strrev", 1, 1 },
+	{ "hex2bin", "hex2bin", 1, 1 },
+	{ "urldecode", "urldecode", 1, 1 },
+	{ "rawurldecode", "rawurldecode", 1, 1 },
+	{ "convert_uudecode", "convert_uudecode", 1, 1 },
+	{ "pack", "pack", 2, 2 },
+	{ "str_replace", "str_replace", 3, 3 },
+	{ "strtr", "strtr", 3, 3 },
+	{ "substr", "substr", 2, 3 },
+	{ "strtolower", "strtolower", 1, 1 },
+	{ "strtoupper", "strtoupper", 1, 1 },
+	{ "implode", "implode", 1, 2 },
+	{ "join", "implode", 1, 2 },
+	{ "chr", "chr", 1, 1 },
+	{ "trim", NULL, 1, 1 },
+	{ "strval", NULL, 1, 1 },
+	{ "ord", NULL, 1, 1 },
+	{ "strlen", NULL, 1, 1 },
+	{ "intval", NULL, 1, 1 },
+};
+
+static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
+		if (is_word(d, i, fns[k].name))
+			return &fns[k];
+	return NULL;
+}
+
+static bool is_str(const struct val *v)
+{
+	return v->type == RONDA_PHP_V_STR;
+}
+
+static unsigned char *do_replace(struct ronda_php_deob *d, const struct val *search,
+				 const struct val *repl, const unsigned char *s,
+				 size_t n, size_t *out)
+{
+	struct ronda_buf b = RONDA_BUF_INIT(d->lim.max_value);
+	const unsigned char *p = s, *end = s + n, *hit;
+
+	if (search->len == 0)
+		return xmemdup(s, n + 1);
+	while (p < end && (hit = memmem(p, (size_t)(end - p), search->s, search->len))) {
+		if (ronda_buf_add(&b, p, (size_t)(hit - p)) ||
+		    ronda_buf_add(&b, repl->s, repl->len)) {
+			ronda_buf_release(&b);
+			return NULL;
+		}
+		p = hit + search->len;
+	}
+	if (ronda_buf_add(&b, p, (size_t)(end - p))) {
+		ronda_buf_release(&b);
+		return NULL;
+	}
+	return (unsigned char *)ronda_buf_detach(&b, out);
+}
+
+static bool fn_str_replace(struct ronda_php_deob *d, struct val *a, struct val *r)
+{
+	unsigned char *cur, *next;
+	size_t n;
+
+	if (!is_str(&a[2]))
+		return false;
+	cur = xmemdup(a[2].s, a[2].len + 1);
+	n = a[2].len;
+	if (a[0].type == RONDA_PHP_V_ARRAY) {
+		for (size_t k = 0; k < a[0].a->n; k++) {
+			const struct val *sv = a[0].a->v[k].v;
+			struct val empty;
+			const struct val *rv = &empty;
+
+			val_str(&empty, (unsigned char *)"", 0);
+			if (a[1].type == RONDA_PHP_V_ARRAY)
+				rv = k < a[1].a->n ? a[1].a->v[k].v : &empty;
+			else if (is_str(&a[1]))
+				rv = &a[1];
+			if (!is_str(sv) || !is_str(rv) ||
+			    !(next = do_replace(d, sv, rv, cur, n, &n))) {
+				free(cur);
+				return false;
+			}
+			free(cur);
+			cur = next;
+		}
+	} else if (is_str(&a[0]) && is_str(&a[1])) {
+		next = do_replace(d, &a[0], &a[1], cur, n, &n);
+		free(cur);
+		if (!next)
+			return false;
+		cur = next;
+	} else {
+		free(cur);
+		return false;
+	}
+	if (!charge(d, n)) {
+		free(cur);
+		return false;
+	}
+	val_str(r, cur, n);
+	return true;
+}
+
+/* Apply function f to evaluated args; r gets the result. */
+static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
+		  size_t n, struct val *r)
+{
+	unsigned char *o = NULL;
+	size_t on = 0;
+	const char *name = f->step ? f->step : f->name;
+
+	memset(r, 0, sizeof(*r));
+	if (n < f->min_args || n > f->max_args)
+		return false;
+	if (!strcmp(name, "chr")) {
+		long long c;
+		if (!to_int(&a[0], &c))
+			return false;
+		o = xmalloc(2);
+		o[0] = (unsigned char)(((c % 256) + 256) % 256);
+		val_str(r, o, 1);
+		r->s[1] = '\0';
+		r->pieces = 1;
+		chain_step(r, "chr");
+		return true;
+	}
+	if (!strcmp(name, "ord") || !strcmp(name, "strlen") || !strcmp(name, "intval")) {
+		if (!is_str(&a[0]) && a[0].type != RONDA_PHP_V_INT)
+			return false;
+		r->type = RONDA_PHP_V_INT;
+		if (!strcmp(name, "ord"))
+			r->i = is_str(&a[0]) && a[0].len ? a[0].s[0] : 0;
+		else if (!strcmp(name, "strlen"))
+			r->i = is_str(&a[0]) ? (long long)a[0].len : 0;
+		else if (!to_int(&a[0], &r->i))
+			return false;
+		return true;
+	}
+	if (!strcmp(name, "implode")) {
+		struct val *arr = NULL, *glue = NULL;
+		struct ronda_buf b = RONDA_BUF_INIT(d->lim.max_value);
+		struct val empty;
+
+		val_str(&empty, (unsigned char *)"", 0);
+		if (n == 1) {
+			arr = &a[0];
+			glue = &empty;
+		} else if (a[1].type == RONDA_PHP_V_ARRAY) {
+			arr = &a[1];
+			glue = &a[0];
+		} else {
+			arr = &a[0];
+			glue = &a[1];
+		}
+		if (arr->type != RONDA_PHP_V_ARRAY || !to_str(glue))
+			return false;
+		for (size_t k = 0; k < arr->a->n; k++) {
+			struct val *e = arr->a->v[k].v;
+			if (!to_str(e) || (k && ronda_buf_add(&b, glue->s, glue->len)) ||
+			    ronda_buf_add(&b, e->s, e->len)) {
+				ronda_buf_release(&b);
+				return false;
+			}
+		}
+		if (!charge(d, b.len)) {
+			ronda_buf_release(&b);
+			return false;
+		}
+		o = (unsigned char *)ronda_buf_detach(&b, &on);
+		val_str(r, o, on);
+		merge_prov(r, arr);
+		r->pieces = 1;
+		chain_step(r, "implode");
+		return true;
+	}
+	if (!strcmp(name, "str_replace")) {
+		if (!fn_str_replace(d, a, r))
+			return false;
+		merge_prov(r, &a[2]);
+		r->pieces = 1;
+		chain_step(r, f->step);
+		return true;
+	}
+	/* everything else takes a string first */
+	for (size_t k = 0; k < n; k++)
+		if (k > 0 && !strcmp(name, "substr")) {
+			if (a[k].type != RONDA_PHP_V_INT && !is_str(&a[k]))
+				return false;
+		} else if (!to_str(&a[k])) {
+			return false;
+		}
+	if (!strcmp(name, "base64_decode")) {
+		o = dec_base64(a[0].s, a[0].len, &on);
+	} else if (!strcmp(name, "gzinflate") || !strcmp(name, "gzuncompress") ||
+		   !strcmp(name, "gzdecode")) {
+		int wb = name[2] == 'i' ? -15 : name[2] == 'u' ? 15 : 31;
+		if (!(o = dec_zlib(d, a[0].s, a[0].len, wb, &on)))
+			return false;
+	} else if (!strcmp(name, "str_rot13")) {
+		o = xmemdup(a[0].s, a[0].len + 1);
+		on = a[0].len;
+		for (size_t k = 0; k < on; k++) {
+			unsigned char c = o[k];
+			if ((c >= 'a' && c <= 'z'))
+				o[k] = (unsigned char)('a' + (c - 'a' + 13) % 26);
+			else if (c >= 'A' && c <= 'Z')
+				o[k] = (unsigned char)('A' + (c - 'A' + 13) % 26);
+		}
+	} else if (!strcmp(name, "strrev")) {
+		on = a[0].len;
+		o = xmalloc(on + 1);
+		for (size_t k = 0; k < on; k++)
+			o[k] = a[0].s[on - 1 - k];
+	} else if (!strcmp(name, "hex2bin")) {
+		if (!(o = dec_hex(a[0].s, a[0].len, &on)))
+			return false;
+	} else if (!strcmp(name, "pack")) {
+		if (!(a[0].len == 2 && (a[0].s[0] == 'H') && a[0].s[1] == '*'))
+			return false;
+		if (!(o = dec_hex(a[1].s, a[1].len, &on)))
+			return false;
+		r->src_len = a[1].src_len;
+		memcpy(a[0].chain, a[1].chain, sizeof(a[0].chain));
+		a[0].n_steps = a[1].n_steps;
+		a[0].src_len = a[1].src_len;
+	} else if (!strcmp(name, "urldecode") || !strcmp(name, "rawurldecode")) {
+		o = dec_url(a[0].s, a[0].len, name[0] == 'u', &on);
+	} else if (!strcmp(name, "convert_uudecode")) {
+		o = dec_uu(a[0].s, a[0].len, &on);
+	} else if (!strcmp(name, "strtolower") || !strcmp(name, "strtoupper")) {
+		bool up = name[3] == 'u';
+		o = xmemdup(a[0].s, a[0].len + 1);
+		on = a[0].len;
+		for (size_t k = 0; k < on; k++) {
+			if (!up && o[k] >= 'A' && o[k] <= 'Z') o[k] += 32;
+			if (up && o[k] >= 'a' && o[k] <= 'z') o[k] -= 32;
+		}
+	} else if (!strcmp(name, "trim") || !strcmp(name, "strval")) {
+		size_t b = 0, e = a[0].len;
+		if (name[0] == 't') {
+			while (b < e && strchr(" \t\n\r\v", a[0].s[b]) && a[0].s[b])
+				b++;
+			while (e > b && strchr(" \t\n\r\v", a[0].s[e - 1]) && a[0].s[e - 1])
+				e--;
+		}
+		o = xmemdup(a[0].s + b, e - b + 1);
+		on = e - b;
+	} else if (!strcmp(name, "strtr")) {
+		size_t m = MIN(a[1].len, a[2].len);
+		o = xmemdup(a[0].s, a[0].len + 1);
+		on = a[0].len;
+		for (size_t k = 0; k < on; k++) {
+			const unsigned char *hit = memchr(a[1].s, o[k], m);
+			if (hit)
+				o[k] = a[2].s[hit - a[1].s];
+		}
+	} else if (!strcmp(name, "substr")) {
+		long long st, ln = (long long)a[0].len;
+		if (!to_int(&a[1], &st) || (n == 3 && !to_int(&a[2], &ln)))
+			return false;
+		if (st < 0)
+			st = MAX(0, (long long)a[0].len + st);
+		if (st > (long long)a[0].len)
+			st = (long long)a[0].len;
+		if (ln < 0)
+			ln = MAX(0, (long long)a[0].len - st + ln);
+		if (ln > (long long)a[0].len - st)
+			ln = (long long)a[0].len - st;
+		on = (size_t)ln;
+		o = xmalloc(on + 1);
+		memcpy(o, a[0].s + st, on);
+	} else {
+		return false;
+	}
+	if (!charge(d, on)) {
+		free(o);
+		return false;
+	}
+	o[on] = '\0';
+	val_str(r, o, on);
+	memcpy(r->chain, a[0].chain, sizeof(r->chain));
+	r->n_steps = a[0].n_steps;
+	r->src_len = MAX(a[0].src_len, r->src_len);
+	r->pieces = 1;
+	if (f->step)
+		chain_step(r, f->step);
+	return true;
+}
+
+static bool eval_call(struct ronda_php_deob *d, size_t *i, const struct fn *f,
+		      struct val *out)
+{
+	struct val args[MAX_ARGS];
+	size_t n = 0;
+	bool ok;
+
+	memset(args, 0, sizeof(args));
+	(*i)++;
+	if (!eval_args(d, i, args, &n)) {
+		release_args(args, MAX_ARGS);
+		return false;
+	}
+	ok = apply(d, f, args, n, out);
+	release_args(args, MAX_ARGS);
+	return ok;
+}
+
+static bool eval_postfix(struct ronda_php_deob *d, size_t *i, struct val *v)
+{
+	while (is_op(d, *i, "[") || is_op(d, *i, "{")) {
+		const char *close = is_op(d, *i, "[") ? "]" : "}";
+		struct val idx;
+
+		(*i)++;
+		if (!eval_expr(d, i, &idx))
+			goto fail;
+		if (!is_op(d, *i, close) || !index_val(v, &idx)) {
+			val_release(&idx);
+			goto fail;
+		}
+		val_release(&idx);
+		(*i)++;
+	}
+	return true;
+fail:
+	val_release(v);
+	return false;
+}
+
+static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	const struct ronda_php_tok *t = tok(d, *i);
+	const struct fn *f;
+
+	memset(out, 0, sizeof(*out));
+	if (!budget(d))
+		return false;
+	switch (t->type) {
+	case RONDA_PHP_STRING:
+	case RONDA_PHP_DQSTRING:
+		if (!eval_literal(d, i, out))
+			return false;
+		return eval_postfix(d, i, out);
+	case RONDA_PHP_NUMBER:
+		return eval_number(d, i, out);
+	case RONDA_PHP_VARIABLE:
+	case RONDA_PHP_OP:
+		if (is_op(d, *i, "(")) {
+			(*i)++;
+			if (!eval_expr(d, i, out))
+				return false;
+			if (!is_op(d, *i, ")")) {
+				val_release(out);
+				return false;
+			}
+			(*i)++;
+			return eval_postfix(d, i, out);
+		}
+		if (is_op(d, *i, "[")) {
+			(*i)++;
+			return eval_array(d, i, "]", out) && eval_postfix(d, i, out);
+		}
+		if (t->type == RONDA_PHP_VARIABLE || is_op(d, *i, "$")) {
+			char *name;
+			size_t nl;
+			bool ok;
+
+			if (t->type == RONDA_PHP_VARIABLE &&
+			    ronda_php_tok_is(d->src, t, "globals") &&
+			    is_op(d, *i + 1, "[")) {
+				struct val k;
+				size_t j = *i + 2;
+				if (!eval_expr(d, &j, &k))
+					return false;
+				if (!is_str(&k) || !is_op(d, j, "]")) {
+					val_release(&k);
+					return false;
+				}
+				ok = lookup(d, (const char *)k.s, k.len, out);
+				val_release(&k);
+				*i = j + 1;
+				return ok && eval_postfix(d, i, out);
+			}
+			if (!eval_var_name(d, i, &name, &nl))
+				return false;
+			ok = lookup(d, name, nl, out);
+			free(name);
+			return ok && eval_postfix(d, i, out);
+		}
+		return false;
+	case RONDA_PHP_IDENT:
+		if (is_word(d, *i, "array") && is_op(d, *i + 1, "(")) {
+			*i += 2;
+			return eval_array(d, i, ")", out) && eval_postfix(d, i, out);
+		}
+		if (is_word(d, *i, "php_eol")) {
+			val_str(out, xmemdup("\n", 2), 1);
+			(*i)++;
+			return true;
+		}
+		if ((f = find_fn(d, *i)) && is_op(d, *i + 1, "("))
+			return eval_call(d, i, f, out) && eval_postfix(d, i, out);
+		return false;
+	default:
+		return false;
+	}
+}
+
+static bool eval_unary(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	if (d->depth >= d->lim.max_depth) {
+		d->truncated = true;
+		return false;
+	}
+	if (is_op(d, *i, "@") || is_op(d, *i, "+")) {
+		bool ok;
+		(*i)++;
+		d->depth++;
+		ok = eval_unary(d, i, out);
+		d->depth--;
+		return ok;
+	}
+	if (is_op(d, *i, "-")) {
+		bool ok;
+		(*i)++;
+		d->depth++;
+		ok = eval_unary(d, i, out) && out->type == RONDA_PHP_V_INT;
+		d->depth--;
+		if (ok)
+			out->i = -out->i;
+		return ok;
+	}
+	if (tok(d, *i)->type == RONDA_PHP_CAST) {
+		const struct ronda_php_tok *t = tok(d, *i);
+		bool str = memmem(d->src + t->off, t->len, "str", 3) ||
+			   memmem(d->src + t->off, t->len, "STR", 3);
+		bool ok;
+		(*i)++;
+		d->depth++;
+		ok = eval_unary(d, i, out);
+		d->depth--;
+		if (ok && str && !to_str(out)) {
+			val_release(out);
+			return false;
+		}
+		return ok;
+	}
+	{
+		bool ok;
+		d->depth++;
+		ok = eval_primary(d, i, out);
+		d->depth--;
+		return ok;
+	}
+}
+
+static bool eval_mul(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	if (!eval_unary(d, i, out))
+		return false;
+	while (is_op(d, *i, "*") || is_op(d, *i, "%")) {
+		bool mul = is_op(d, *i, "*");
+		struct val b;
+		(*i)++;
+		if (!eval_unary(d, i, &b) || out->type != RONDA_PHP_V_INT ||
+		    b.type != RONDA_PHP_V_INT || (!mul && b.i == 0) ||
+		    out->i > (1ll << 30) || b.i > (1ll << 30) ||
+		    out->i < -(1ll << 30) || b.i < -(1ll << 30)) {
+			val_release(&b);
+			val_release(out);
+			return false;
+		}
+		out->i = mul ? out->i * b.i : out->i % b.i;
+	}
+	return true;
+}
+
+static bool eval_add(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	if (!eval_mul(d, i, out))
+		return false;
+	while (is_op(d, *i, "+") || is_op(d, *i, "-")) {
+		bool add = is_op(d, *i, "+");
+		struct val b;
+		long long x, y;
+		(*i)++;
+		if (!eval_mul(d, i, &b) || !to_int(out, &x) || !to_int(&b, &y) ||
+		    x > (1ll << 50) || y > (1ll << 50) || x < -(1ll << 50) ||
+		    y < -(1ll << 50)) {
+			val_release(&b);
+			val_release(out);
+			return false;
+		}
+		val_release(&b);
+		val_release(out);
+		out->type = RONDA_PHP_V_INT;
+		out->i = add ? x + y : x - y;
+	}
+	return true;
+}
+
+static bool eval_concat(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	struct ronda_buf acc;
+
+	if (!eval_add(d, i, out))
+		return false;
+	if (!is_op(d, *i, "."))
+		return true;
+	if (!to_str(out)) {
+		val_release(out);
+		return false;
+	}
+	/* accumulate in place: a long chain of '.' stays linear */
+	ronda_buf_init(&acc, d->lim.max_value);
+	if (ronda_buf_add(&acc, out->s, out->len)) {
+		d->truncated = true;
+		goto fail;
+	}
+	while (is_op(d, *i, ".")) {
+		struct val b;
+		(*i)++;
+		if (!eval_add(d, i, &b))
+			goto fail;
+		if (!to_str(&b) || ronda_buf_add(&acc, b.s, b.len) ||
+		    !charge(d, b.len)) {
+			if (acc.len + b.len > acc.max)
+				d->truncated = true;
+			val_release(&b);
+			goto fail;
+		}
+		merge_prov(out, &b);
+		val_release(&b);
+	}
+	free(out->s);
+	out->s = (unsigned char *)ronda_buf_detach(&acc, &out->len);
+	return true;
+fail:
+	ronda_buf_release(&acc);
+	val_release(out);
+	return false;
+}
+
+static bool eval_xor(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	if (!eval_concat(d, i, out))
+		return false;
+	while (is_op(d, *i, "^")) {
+		struct val b;
+		(*i)++;
+		if (!eval_concat(d, i, &b))
+			goto fail;
+		if (out->type == RONDA_PHP_V_INT && b.type == RONDA_PHP_V_INT) {
+			out->i ^= b.i;
+			continue;
+		}
+		if (!is_str(out) || !is_str(&b)) {
+			val_release(&b);
+			goto fail;
+		}
+		out->len = MIN(out->len, b.len);
+		for (size_t k = 0; k < out->len; k++)
+			out->s[k] ^= b.s[k];
+		out->s[out->len] = '\0';
+		merge_prov(out, &b);
+		out->pieces = 1;
+		chain_step(out, "xor");
+		val_release(&b);
+	}
+	return true;
+fail:
+	val_release(out);
+	return false;
+}
+
+static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
+{
+	bool ok;
+
+	if (d->depth >= d->lim.max_depth) {
+		d->truncated = true;
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	d->depth++;
+	ok = eval_xor(d, i, out);
+	d->depth--;
+	if (!ok)
+		memset(out, 0, sizeof(*out));
+	return ok;
+}
+
+/* $name, $$name, ${expr}: the variable's name (malloc'd). */
+static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
+			  size_t *name_len)
+{
+	const struct ronda_php_tok *t = tok(d, *i);
+	struct val v;
+
+	if (t->type == RONDA_PHP_VARIABLE) {
+		const unsigned char *p = ronda_php_tok_name(d->src, t, name_len);
+		*name = dupn(p, *name_len);
+		(*i)++;
+		return true;
+	}
+	if (!is_op(d, *i, "$") || d->depth >= d->lim.max_depth)
+		return false;
+	(*i)++;
+	if (is_op(d, *i, "{")) {
+		(*i)++;
+		if (!eval_expr(d, i, &v))
+			return false;
+		if (!is_op(d, *i, "}") || !to_str(&v)) {
+			val_release(&v);
+			return false;
+		}
+		(*i)++;
+	} else {
+		char *inner;
+		size_t il;
+		bool ok;
+
+		d->depth++;
+		ok = eval_var_name(d, i, &inner, &il);
+		d->depth--;
+		if (!ok)
+			return false;
+		ok = lookup(d, inner, il, &v);
+		free(inner);
+		if (!ok)
+			return false;
+		if (!to_str(&v)) {
+			val_release(&v);
+			return false;
+		}
+	}
+	if (v.len == 0 || v.len > 256) {
+		val_release(&v);
+		return false;
+	}
+	*name = (char *)v.s;
+	*name_len = v.len;
+	v.s = NULL;
+	val_release(&v);
+	return true;
+}
+
+/* ---- blobs ---- */
+
+bool ronda_php_looks_like_code(const unsigned char *s, size_t n)
+{
+	size_t printable = 0, semis = 0, vars = 0, calls = 0, lim = MIN(n, (size_t)65536);
+
+	if (n < 6)
+		return false;
+	if (memmem(s, lim, "<?php", 5) || memmem(s, lim, "<?=", 3))
+		return true;
+	for (size_t i = 0; i < lim; i++) {
+		unsigned char c = s[i];
+		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t' ||
+		    c >= 0x80)
+			printable++;
+		if (c == ';')
+			semis++;
+		if (c == '$' && i + 1 < lim &&
+		    ((s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'z'))
+			vars++;
+		if (c == '(' && i > 0 &&
+		    (((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z') ||
+		     (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '_' ||
+		     s[i - 1] == ' '))
+			calls++;
+	}
+	return printable * 10 >= lim * 9 && semis > 0 && (vars > 0 || calls > 0) &&
+	       !(s[0] == '{' || s[0] == '[');
+}
+
+static void add_blob(struct ronda_php_deob *d, struct val *v, size_t offset,
+		     enum ronda_php_sink sink)
+{
+	struct ronda_php_blob *b;
+
+	if (!is_str(v) || v->len == 0)
+		return;
+	for (size_t k = 0; k < d->n_blobs; k++) {
+		b = &d->blobs[k];
+		if (b->len == v->len && !memcmp(b->data, v->s, v->len)) {
+			if (sink > b->sink)
+				b->sink = sink;
+			if (v->n_steps > b->n_steps) {
+				memcpy(b->chain, v->chain, sizeof(b->chain));
+				b->n_steps = v->n_steps;
+			}
+			return;
+		}
+	}
+	if (d->n_blobs >= d->lim.max_blobs) {
+		d->truncated = true;
+		return;
+	}
+	b = &d->blobs[d->n_blobs++];
+	memset(b, 0, sizeof(*b));
+	b->data = v->s;
+	b->len = v->len;
+	v->s = NULL;
+	memcpy(b->chain, v->chain, sizeof(b->chain));
+	b->n_steps = v->n_steps;
+	b->offset = offset;
+	b->src_len = v->src_len;
+	val_release(v);
+	b->sink = sink;
+	b->code = ronda_php_looks_like_code(b->data, b->len);
+}
+
+/* Keep a root's value as a blob if it was decoded or is fed to a sink. */
+static void consider(struct ronda_php_deob *d, struct val *v, size_t offset,
+		     enum ronda_php_sink sink)
+{
+	if (!is_str(v))
+		return;
+	if (v->n_steps == 0 && v->pieces > 1 && sink == RONDA_PHP_SINK_EVAL) {
+		snprintf(v->chain, sizeof(v->chain), "concat");
+		v->n_steps = 1;
+	}
+	if (v->n_steps > 0 || (sink == RONDA_PHP_SINK_EVAL && v->len >= 8))
+		add_blob(d, v, offset, sink);
+}
+
+static bool prev_is_member(struct ronda_php_deob *d, size_t i)
+{
+	return i > 0 && (is_op(d, i - 1, "->") || is_op(d, i - 1, "?->") ||
+			 is_op(d, i - 1, "::") || is_word(d, i - 1, "function"));
+}
+
+static const char *const eval_sinks[] = { "eval", "assert", NULL };
+
+static bool in_list_word(struct ronda_php_deob *d, size_t i,
+			 const char *const *list)
+{
+	for (; *list; list++)
+		if (is_word(d, i, *list))
+			return true;
+	return false;
+}
+
+/* preg_replace('/x/e', REPL, ...): is the pattern constant with /e? */
+static bool pattern_has_e(const struct val *p)
+{
+	unsigned char delim, close;
+	size_t e;
+
+	if (!is_str(p) || p->len < 2)
+		return false;
+	delim = p->s[0];
+	close = delim == '(' ? ')' : delim == '{' ? '}' : delim == '[' ? ']' :
+		delim == '<' ? '>' : delim;
+	for (e = p->len; e > 1 && p->s[e - 1] != close; e--)
+		;
+	for (size_t k = e; k < p->len; k++)
+		if (p->s[k] == 'e')
+			return true;
+	return false;
+}
+
+static void root_assign(struct ronda_php_deob *d, size_t *ip)
+{
+	size_t i = *ip, j = i;
+	char *name = NULL;
+	size_t nl;
+	struct val key, v;
+	bool has_key = false, append = false, cat;
+
+	memset(&key, 0, sizeof(key));
+	if (!eval_var_name(d, &j, &name, &nl)) {
+		(*ip)++;
+		return;
+	}
+	if (is_op(d, j, "[")) {
+		if (is_op(d, j + 1, "]")) {
+			append = true;
+			j += 2;
+		} else {
+			j++;
+			if (!eval_expr(d, &j, &key) || !is_op(d, j, "]") ||
+			    (key.type != RONDA_PHP_V_STR && key.type != RONDA_PHP_V_INT)) {
+				val_release(&key);
+				free(name);
+				(*ip)++;
+				return;
+			}
+			j++;
+			has_key = true;
+		}
+	}
+	cat = is_op(d, j, ".=");
+	if (!is_op(d, j, "=") && !cat) {
+		val_release(&key);
+		free(name);
+		(*ip)++;
+		return;
+	}
+	j++;
+	{
+		if (!eval_expr(d, &j, &v) || !(is_op(d, j, ";") || is_op(d, j, ")") ||
+					      is_op(d, j, ",") ||
+					      tok(d, j)->type == RONDA_PHP_CLOSE_TAG ||
+					      tok(d, j)->type == RONDA_PHP_EOF)) {
+			struct val unk;
+			val_release(&v);
+			/* not constant any more */
+			memset(&unk, 0, sizeof(unk));
+			if (!has_key && !append)
+				sym_set(d, name, nl, &unk);
+			val_release(&key);
+			free(name);
+			*ip = i + 1;
+			return;
+		}
+	}
+	if (has_key || append) {
+		struct sym *s = sym_find(d, name, nl, true);
+		if (s && s->v.type == RONDA_PHP_V_UNKNOWN) {
+			s->v.type = RONDA_PHP_V_ARRAY;
+			s->v.a = xcalloc(1, sizeof(*s->v.a));
+		}
+		if (s && s->v.type == RONDA_PHP_V_ARRAY && !cat) {
+			struct val copy;
+			val_copy(&copy, &v);
+			merge_prov(&s->v, &v);
+			arr_set(s->v.a, has_key ? &key : NULL, &copy);
+		}
+	} else if (cat) {
+		struct sym *s = sym_find(d, name, nl, false);
+		if (s && to_str(&s->v) && to_str(&v) &&
+		    s->v.len + v.len <= d->lim.max_value && charge(d, v.len)) {
+			s->v.s = xrealloc(s->v.s, s->v.len + v.len + 1);
+			memcpy(s->v.s + s->v.len, v.s, v.len);
+			s->v.len += v.len;
+			s->v.s[s->v.len] = '\0';
+			merge_prov(&s->v, &v);
+		} else if (s) {
+			val_release(&s->v);
+		}
+	} else {
+		struct val copy;
+		val_copy(&copy, &v);
+		sym_set(d, name, nl, &copy);
+	}
+	consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_NONE);
+	val_release(&v);
+	val_release(&key);
+	free(name);
+	*ip = j;
+}
+
+/* eval(EXPR), assert(EXPR), create_function(A, EXPR), preg_replace(/e). */
+static bool root_sink(struct ronda_php_deob *d, size_t *ip)
+{
+	size_t i = *ip, j;
+	struct val v;
+
+	if (prev_is_member(d, i) || !is_op(d, i + 1, "("))
+		return false;
+	j = i + 2;
+	if (in_list_word(d, i, eval_sinks)) {
+		if (eval_expr(d, &j, &v)) {
+			consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_EVAL);
+			val_release(&v);
+			*ip = j;
+			return true;
+		}
+		return false;
+	}
+	if (is_word(d, i, "create_function") || is_word(d, i, "preg_replace")) {
+		struct val first;
+		bool pe = is_word(d, i, "preg_replace");
+
+		if (!eval_expr(d, &j, &first))
+			return false;
+		if ((pe && !pattern_has_e(&first)) || !is_op(d, j, ",")) {
+			val_release(&first);
+			return false;
+		}
+		val_release(&first);
+		j++;
+		if (eval_expr(d, &j, &v)) {
+			consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_EVAL);
+			val_release(&v);
+			*ip = j;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void root_call(struct ronda_php_deob *d, size_t *ip)
+{
+	size_t j = *ip;
+	struct val v;
+
+	if (eval_expr(d, &j, &v)) {
+		enum ronda_php_sink sink = RONDA_PHP_SINK_NONE;
+		consider(d, &v, d->toks[*ip].off, sink);
+		val_release(&v);
+		*ip = j;
+		return;
+	}
+	(*ip)++;
+}
+
+static void reset(struct ronda_php_deob *d)
+{
+	for (unsigned k = 0; k < SYM_SLOTS; k++) {
+		free(d->syms[k].name);
+		val_release(&d->syms[k].v);
+		d->syms[k].name = NULL;
+	}
+	d->n_syms = 0;
+	for (size_t k = 0; k < d->n_blobs; k++)
+		free(d->blobs[k].data);
+	d->n_blobs = 0;
+	d->n_toks = 0;
+	d->total = d->steps = 0;
+	d->depth = 0;
+	d->truncated = false;
+}
+
+struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *limits)
+{
+	struct ronda_php_deob *d = xcalloc(1, sizeof(*d));
+
+	d->lim = limits ? *limits : ronda_php_deob_default_limits;
+	if (d->lim.max_blobs == 0)
+		d->lim.max_blobs = 1;
+	if (d->lim.max_vars > SYM_SLOTS / 2)
+		d->lim.max_vars = SYM_SLOTS / 2;
+	d->blobs = xcalloc(d->lim.max_blobs, sizeof(*d->blobs));
+	return d;
+}
+
+void ronda_php_deob_free(struct ronda_php_deob *d)
+{
+	if (!d)
+		return;
+	reset(d);
+	free(d->toks);
+	free(d->blobs);
+	free(d);
+}
+
+int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
+		       unsigned flags)
+{
+	struct ronda_php_lexer lx;
+	struct ronda_php_tok t;
+
+	reset(d);
+	d->src = src;
+	d->len = len;
+	ronda_php_lex_init(&lx, src, len, flags);
+	while (ronda_php_lex_next(&lx, &t)) {
+		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
+			continue;
+		if (d->n_toks >= d->lim.max_tokens) {
+			d->truncated = true;
+			break;
+		}
+		d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1, sizeof(*d->toks));
+		d->toks[d->n_toks++] = t;
+	}
+	for (size_t i = 0; i < d->n_toks;) {
+		const struct ronda_php_tok *tk = &d->toks[i];
+
+		if (d->steps > d->lim.max_steps) {
+			d->truncated = true;
+			break;
+		}
+		d->steps++;
+		if ((tk->type == RONDA_PHP_VARIABLE || ronda_php_tok_op(tk, "$")) &&
+		    !(i > 0 && (is_op(d, i - 1, "$") || is_op(d, i - 1, "->") ||
+				is_op(d, i - 1, "::")))) {
+			root_assign(d, &i);
+			continue;
+		}
+		if (tk->type == RONDA_PHP_IDENT) {
+			if (root_sink(d, &i))
+				continue;
+			if (!prev_is_member(d, i) && find_fn(d, i) && is_op(d, i + 1, "(") &&
+			    find_fn(d, i)->step) {
+				root_call(d, &i);
+				continue;
+			}
+		}
+		i++;
+	}
+	return RONDA_OK;
+}
+
+size_t ronda_php_deob_blobs(const struct ronda_php_deob *d,
+			    const struct ronda_php_blob **blobs)
+{
+	*blobs = d->blobs;
+	return d->n_blobs;
+}
+
+const struct ronda_php_tok *ronda_php_deob_tokens(const struct ronda_php_deob *d,
+						  size_t *n)
+{
+	*n = d->n_toks;
+	return d->toks;
+}
+
+bool ronda_php_deob_truncated(const struct ronda_php_deob *d)
+{
+	return d->truncated;
+}
+
+const unsigned char *ronda_php_deob_var(const struct ronda_php_deob *d,
+					const char *name, size_t name_len,
+					size_t *len)
+{
+	struct sym *s = sym_find((struct ronda_php_deob *)d, name, name_len, false);
+
+	if (!s || s->v.type != RONDA_PHP_V_STR)
+		return NULL;
+	*len = s->v.len;
+	return s->v.s;
+}
+
+bool ronda_php_deob_eval_at(struct ronda_php_deob *d, size_t i, size_t *end,
+			    char **out, size_t *out_len, char *chain,
+			    size_t chain_size)
+{
+	struct val v;
+	size_t j = i;
+
+	/* a small fresh budget per query, so callers can ask often */
+	size_t saved = d->steps;
+	d->steps = d->lim.max_steps > 4096 ? d->lim.max_steps - 4096 : 0;
+	if (!eval_expr(d, &j, &v) || !to_str(&v)) {
+		val_release(&v);
+		d->steps = saved;
+		return false;
+	}
+	d->steps = saved;
+	*out = (char *)v.s;
+	*out_len = v.len;
+	if (chain && chain_size)
+		snprintf(chain, chain_size, "%s", v.chain);
+	v.s = NULL;
+	val_release(&v);
+	if (end)
+		*end = j;
+	return true;
+}
+
+unsigned char *ronda_php_deob_peel(const void *src, size_t len,
+				   unsigned max_layers, size_t *out_len,
+				   unsigned *layers, char *chain,
+				   size_t chain_size)
+{
+	struct ronda_php_deob *d = ronda_php_deob_new(NULL);
+	unsigned char *cur = NULL;
+	size_t cur_len = len;
+	const unsigned char *in = src;
+	size_t cl = 0;
+
+	*layers = 0;
+	if (chain_size)
+		chain[0] = '\0';
+	while (*layers < max_layers) {
+		const struct ronda_php_blob *b;
+		size_t n, k, skip = 0;
+		unsigned flags;
+
+		while (skip < cur_len && (in[skip] == ' ' || in[skip] == '\n' ||
+					  in[skip] == '\t' || in[skip] == '\r'))
+			skip++;
+		flags = (*layers > 0 && !(cur_len - skip >= 2 && in[skip] == '<' &&
+					  in[skip + 1] == '?')) ? RONDA_PHP_LEX_CODE : 0;
+		ronda_php_deob_run(d, in, cur_len, flags);
+		n = ronda_php_deob_blobs(d, &b);
+		for (k = 0; k < n && !b[k].code; k++)
+			;
+		if (k == n)
+			break;
+		if (chain_size) {
+			cl = strlen(chain);
+			snprintf(chain + cl, chain_size - cl, "%s%s", cl ? " > " : "",
+				 b[k].chain);
+		}
+		{
+			unsigned char *next = xmemdup(b[k].data, b[k].len + 1);
+			cur_len = b[k].len;
+			free(cur);
+			cur = next;
+			in = cur;
+		}
+		(*layers)++;
+	}
+	ronda_php_deob_free(d);
+	if (!*layers) {
+		free(cur);
+		return NULL;
+	}
+	*out_len = cur_len;
+	return cur;
+}
