@@ -722,8 +722,9 @@ static void leet_word(struct ronda_norm *n, size_t s, size_t e)
 		while (d < e && is_digit((unsigned char)n->text[d]))
 			d++;
 		bool interior = i > s && d < e && d - i <= 2;
-		/* "toto4d": a digit run before a final 'd' is a suffix */
-		if (interior && d + 1 == e && n->text[d] == 'd')
+		/* "toto4d": a final "4d" is a lottery brand suffix */
+		if (interior && d + 1 == e && n->text[d] == 'd' && d - i == 1 &&
+		    n->text[i] == '4')
 			interior = false;
 		if (interior) {
 			for (size_t j = i; j < d; j++)

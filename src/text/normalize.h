@@ -26,8 +26,8 @@
  *                     one or two digits with a letter on both sides is read
  *                     as letters (0 o, 1 i, 3 e, 4 a, 5 s, 6 g, 7 t, 8 b, 9 g):
  *                     g4c0r -> gacor, m4xw1n -> maxwin, sl0t88 -> slot88;
- *                     leading/trailing digit runs are kept (slot88, 88slot,
- *                     toto4d keep their digits)
+ *                     leading/trailing digit runs and a final "4d" are
+ *                     kept (slot88, 88slot, toto4d keep their digits)
  *
  * Every output byte carries the byte offset in the input of the character it
  * came from (map[]) and flags saying how it got there (RONDA_NF_*), so a

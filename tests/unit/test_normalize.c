@@ -147,6 +147,7 @@ static void test_leet(void **st)
 	CHECK("slot88", 0, "slot88");
 	CHECK("88slot", 0, "88slot");
 	CHECK("toto4d mantra4d", 0, "toto4d mantra4d");
+	CHECK("H4CK3D", 0, "hacked");
 	CHECK("tahun 2024 covid19 mp3", 0, "tahun 2024 covid19 mp3");
 	CHECK("g4c0r", RONDA_NORM_NO_LEET, "g4c0r");
 	/* digits with no letter meaning (2) are kept */

@@ -1,0 +1,971 @@
+/*
+ * judol.c — online-gambling ("judi online") spam in pages and fragments.
+ *
+ * HTML, PHP templates, text and JSON files are normalised (src/text/
+ * normalize.h) and matched with the weighted lexicon in rules/judol-*.txt.
+ * Words alone do not make spam: government sites publish news against
+ * gambling full of the same words.  What separates spam is brands, calls to
+ * action next to them, links to gambling hosts, hiding, injected head tags
+ * and disguised letters; each is reported as its own rule.  Words of news
+ * against gambling (judol-negative.txt) lower the text score but never
+ * cancel hidden or linked evidence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/detector.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/util.h"
+#include "text/html.h"
+#include "text/lexicon.h"
+#include "text/normalize.h"
+
+#define MAX_HITS 4096
+#define MAX_BRANDS 16
+#define MAX_LINKS 512
+#define MAX_REGIONS 64
+#define MAX_STACK 128
+#define MAX_HIDDEN_CLASSES 64
+#define MAX_META 8
+#define MAX_B64_LAYERS 8
+#define NORM_MAX ((size_t)2 << 20)
+#define CTA_NEAR 120          /* normalised bytes between a brand and a call */
+#define HTML_ALWAYS_MAX ((size_t)4 << 20)
+
+enum { R_HIDDEN, R_BRAND, R_META, R_OBF, R_LINKS, R_TEXT };
+
+static const struct ronda_rule rules[] = {
+	[R_HIDDEN] = { "judol.hidden-links", RONDA_CAT_JUDOL, RONDA_SEV_HIGH, 90,
+		N_("links to gambling sites hidden from visitors with CSS or markup"),
+		N_("remove the hidden block, then find and remove what injected it (theme, plugin, database record)") },
+	[R_BRAND] = { "judol.brand-page", RONDA_CAT_JUDOL, RONDA_SEV_HIGH, 85,
+		N_("page promotes gambling brands with calls to action"),
+		N_("this page is gambling spam: remove it and look for the cloaker or upload hole that placed it") },
+	[R_META] = { "judol.meta-injection", RONDA_CAT_JUDOL, RONDA_SEV_HIGH, 85,
+		N_("gambling text in the title, description, keywords or Open Graph tags of the page"),
+		N_("restore the page head from a clean copy and check the template and CMS settings it came from") },
+	[R_OBF] = { "judol.obfuscated-text", RONDA_CAT_JUDOL, RONDA_SEV_HIGH, 85,
+		N_("gambling words disguised with look-alike letters, separators, invisible characters or digits"),
+		N_("honest text never disguises these words: remove the content and find what injected it") },
+	[R_LINKS] = { "judol.outbound-links", RONDA_CAT_JUDOL, RONDA_SEV_HIGH, 80,
+		N_("links to gambling sites"),
+		N_("remove the links and check who added them") },
+	[R_TEXT] = { "judol.spam-text", RONDA_CAT_JUDOL, RONDA_SEV_MEDIUM, 70,
+		N_("text dense with gambling vocabulary and no sign of news about it"),
+		N_("check whether this file belongs to the site; gambling spam is often served to search engines only") },
+};
+
+/* prefilter pattern ids (engine matches on raw content) */
+enum { P_WORD = 1, P_OBF, P_BRAND };
+
+struct judol {
+	struct ronda_lexicon *lx;
+	int cat_cta, cat_neg;
+};
+
+struct hit {
+	uint32_t entry;
+	uint32_t ns, ne;       /* normalised span */
+	uint32_t off;          /* raw offset of the first byte */
+	uint8_t fl;            /* normalisation flags over the span */
+};
+
+struct link {
+	size_t start, text_start, text_end;
+	bool hidden, marquee, gambling, closed;
+	char host[96];
+};
+
+struct region {
+	size_t start, end;
+	bool marquee;
+};
+
+struct scan {
+	const struct judol *st;
+	struct ronda_file *f;
+	struct ronda_norm n;
+	struct hit *hits;
+	size_t n_hits;
+	bool overflow;
+	/* html */
+	struct link *links;
+	size_t n_links;
+	struct region regions[MAX_REGIONS];
+	size_t n_regions;
+	char hidden_classes[MAX_HIDDEN_CLASSES][32];
+	size_t n_hidden_classes;
+	struct { size_t off, start, end; bool attr; } meta[MAX_META];
+	size_t n_meta;
+	size_t title_start, title_end;
+	unsigned n_b64;
+};
+
+/* ---- lexicon scoring over a hit list --------------------------------- */
+
+struct score {
+	int spam, neg;
+	unsigned strong;        /* distinct entries with weight >= 5 */
+	unsigned n_brands;
+	char brands[MAX_BRANDS][28];
+	unsigned n_obf;         /* distinct disguised entries/brands */
+	size_t first_obf, first_strong, first_brand;
+	uint32_t top[6];        /* entries, highest weight first */
+	unsigned n_top;
+};
+
+static const struct ronda_lex_entry *ent(const struct judol *st, uint32_t e)
+{
+	return ronda_lexicon_entry(st->lx, e);
+}
+
+static bool is_neg(const struct judol *st, uint32_t e)
+{
+	return e != RONDA_LEX_BRAND && (int)ent(st, e)->cat == st->cat_neg;
+}
+
+static bool is_cta(const struct judol *st, uint32_t e)
+{
+	return e != RONDA_LEX_BRAND && (int)ent(st, e)->cat == st->cat_cta;
+}
+
+/* Score the hits whose raw offset is in [lo, hi), skipping [xlo, xhi). */
+static void score_range(struct scan *sc, size_t lo, size_t hi, size_t xlo,
+			size_t xhi, struct score *s)
+{
+	const struct judol *st = sc->st;
+	size_t n_entries = ronda_lexicon_size(st->lx);
+	uint8_t *count = ronda_file_alloc(sc->f, n_entries + 1);
+
+	memset(s, 0, sizeof(*s));
+	memset(count, 0, n_entries + 1);
+	s->first_obf = s->first_strong = s->first_brand = SIZE_MAX;
+	for (size_t i = 0; i < sc->n_hits; i++) {
+		const struct hit *h = &sc->hits[i];
+
+		if (h->off < lo || h->off >= hi || (h->off >= xlo && h->off < xhi))
+			continue;
+		if (h->entry == RONDA_LEX_BRAND) {
+			char b[28];
+			size_t bl = MIN(h->ne - h->ns, sizeof(b) - 1);
+			bool seen = false;
+
+			memcpy(b, sc->n.text + h->ns, bl);
+			b[bl] = '\0';
+			for (unsigned k = 0; k < s->n_brands; k++)
+				if (!strcmp(s->brands[k], b))
+					seen = true;
+			if (!seen && s->n_brands < MAX_BRANDS) {
+				memcpy(s->brands[s->n_brands++], b, bl + 1);
+				if (h->fl & RONDA_NF_OBFUSCATED) {
+					s->n_obf++;
+					s->first_obf = MIN(s->first_obf, h->off);
+				}
+			}
+			s->first_brand = MIN(s->first_brand, h->off);
+			continue;
+		}
+		const struct ronda_lex_entry *e = ent(st, h->entry);
+
+		if (count[h->entry] == 255)
+			continue;
+		count[h->entry]++;
+		if (is_neg(st, h->entry)) {
+			if (count[h->entry] == 1)
+				s->neg += (int)e->weight;
+			continue;
+		}
+		if (count[h->entry] == 1) {
+			s->spam += (int)e->weight;
+			if (e->weight >= 5) {
+				s->strong++;
+				s->first_strong = MIN(s->first_strong, h->off);
+			}
+			/* keep the heaviest few for the detail */
+			if (s->n_top < ARRAY_SIZE(s->top)) {
+				s->top[s->n_top++] = h->entry;
+			} else if (e->weight > ent(st, s->top[s->n_top - 1])->weight) {
+				s->top[s->n_top - 1] = h->entry;
+			}
+			for (unsigned k = s->n_top - 1; k > 0 &&
+			     ent(st, s->top[k])->weight > ent(st, s->top[k - 1])->weight; k--) {
+				uint32_t t = s->top[k];
+				s->top[k] = s->top[k - 1];
+				s->top[k - 1] = t;
+			}
+		} else if (count[h->entry] <= 4) {
+			s->spam += 1;
+		}
+		/* a disguised word counts once per entry, and only real words */
+		if ((h->fl & RONDA_NF_OBFUSCATED) && e->weight >= 3 &&
+		    count[h->entry] == 1) {
+			s->n_obf++;
+			s->first_obf = MIN(s->first_obf, h->off);
+		}
+	}
+	s->spam += 6 * (int)MIN(s->n_brands, 5u);
+}
+
+static int adjusted(const struct score *s)
+{
+	return s->spam - 2 * s->neg;
+}
+
+static void describe(const struct judol *st, const struct score *s,
+		     struct ronda_buf *b)
+{
+	ronda_buf_addf(b, "score %d (negative context %d)", s->spam, s->neg);
+	if (s->n_brands) {
+		ronda_buf_addstr(b, "; brands:");
+		for (unsigned i = 0; i < s->n_brands && i < 6; i++)
+			ronda_buf_addf(b, "%s %s", i ? "," : "", s->brands[i]);
+	}
+	if (s->n_top) {
+		ronda_buf_addstr(b, "; terms:");
+		for (unsigned i = 0; i < s->n_top; i++)
+			ronda_buf_addf(b, "%s %s", i ? "," : "", ent(st, s->top[i])->term);
+	}
+}
+
+/* ---- collecting hits --------------------------------------------------- */
+
+static int on_hit(const struct ronda_lex_hit *h, void *arg)
+{
+	struct scan *sc = arg;
+
+	if (sc->n_hits >= MAX_HITS) {
+		sc->overflow = true;
+		return 1;
+	}
+	struct hit *x = &sc->hits[sc->n_hits++];
+
+	x->entry = h->entry;
+	x->ns = h->start;
+	x->ne = h->end;
+	x->off = (uint32_t)ronda_norm_offset(&sc->n, h->start);
+	x->fl = (uint8_t)ronda_norm_span_flags(&sc->n, h->start, h->end);
+	return 0;
+}
+
+/* Is this short string (host, href) gambling-looking?  Negative words in it
+ * (a news slug "polres-tangkap-bandar-slot") cancel path evidence. */
+struct small_ctx {
+	const struct judol *st;
+	int spam, neg;
+	bool brand;
+};
+
+static int on_small(const struct ronda_lex_hit *h, void *arg)
+{
+	struct small_ctx *c = arg;
+
+	if (h->entry == RONDA_LEX_BRAND) {
+		c->brand = true;
+		return 0;
+	}
+	const struct ronda_lex_entry *e = ent(c->st, h->entry);
+
+	if (is_neg(c->st, h->entry))
+		c->neg += (int)e->weight;
+	else if (e->weight >= 5)
+		c->spam += (int)e->weight;
+	return 0;
+}
+
+static bool gambling_string(const struct judol *st, const void *s, size_t n)
+{
+	struct ronda_norm nm;
+	struct small_ctx c = { st, 0, 0, false };
+
+	if (!n)
+		return false;
+	ronda_norm_init(&nm, 1024);
+	ronda_norm_run(&nm, s, MIN(n, (size_t)1024), 0);
+	ronda_lexicon_scan(st->lx, nm.text, nm.len, on_small, &c);
+	ronda_norm_release(&nm);
+	if (c.neg)
+		return false;
+	return c.brand || c.spam >= 5;
+}
+
+/* ---- CSS hiding -------------------------------------------------------- */
+
+/* Copy s lower-cased without whitespace (for CSS matching). */
+static size_t squeeze(const unsigned char *s, size_t n, char *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k + 1 < max; i++) {
+		unsigned char c = s[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		out[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out[k] = '\0';
+	return k;
+}
+
+/* After "prop:" at p: is the value zero?  (0, 0px, 0.0, 0!important) */
+static bool value_zero(const char *p)
+{
+	bool digit = false;
+
+	while (*p == '0' || *p == '.') {
+		if (*p == '0')
+			digit = true;
+		p++;
+	}
+	return digit && !(*p >= '1' && *p <= '9');
+}
+
+/* After "prop:-" at p: magnitude >= min? */
+static bool value_far(const char *p, long min)
+{
+	long v = 0;
+
+	while (*p >= '0' && *p <= '9' && v < 1000000)
+		v = v * 10 + (*p++ - '0');
+	return v >= min;
+}
+
+static bool decl_after(const char *css, const char *prop, bool (*test)(const char *))
+{
+	size_t pl = strlen(prop);
+
+	for (const char *p = strstr(css, prop); p; p = strstr(p + 1, prop)) {
+		/* whole property name: not "line-height" for "height" */
+		if (p != css && p[-1] != ';' && p[-1] != '{' && p[-1] != '"')
+			continue;
+		if (test(p + pl))
+			return true;
+	}
+	return false;
+}
+
+static bool t_zero(const char *p) { return value_zero(p); }
+static bool t_none(const char *p) { return !strncmp(p, "none", 4); }
+static bool t_hidden(const char *p) { return !strncmp(p, "hidden", 6); }
+static bool t_far(const char *p) { return *p == '-' && value_far(p + 1, 100); }
+static bool t_tiny(const char *p)
+{
+	return value_zero(p) || (p[0] == '1' && p[1] == 'p' && p[2] == 'x');
+}
+
+static bool css_hides(const char *css)
+{
+	if (decl_after(css, "display:", t_none) ||
+	    decl_after(css, "visibility:", t_hidden) ||
+	    decl_after(css, "opacity:", t_zero) ||
+	    decl_after(css, "font-size:", t_zero) ||
+	    decl_after(css, "text-indent:", t_far) ||
+	    strstr(css, "clip:rect(0") || strstr(css, "clip-path:inset(50%") ||
+	    strstr(css, "clip-path:inset(100%"))
+		return true;
+	/* a box of (almost) no size that clips its content */
+	if ((decl_after(css, "height:", t_tiny) || decl_after(css, "width:", t_tiny)) &&
+	    strstr(css, "overflow:hidden"))
+		return true;
+	if ((strstr(css, "position:absolute") || strstr(css, "position:fixed")) &&
+	    (decl_after(css, "left:", t_far) || decl_after(css, "top:", t_far) ||
+	     decl_after(css, "right:", t_far)))
+		return true;
+	return false;
+}
+
+/* Collect ".name" / "#name" selectors whose block hides. */
+static void style_block(struct scan *sc, const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && sc->n_hidden_classes < MAX_HIDDEN_CLASSES) {
+		const unsigned char *ob = memchr(s + i, '{', n - i);
+
+		if (!ob)
+			break;
+		size_t o = (size_t)(ob - s);
+		const unsigned char *cb = memchr(s + o, '}', n - o);
+		size_t c = cb ? (size_t)(cb - s) : n;
+		char decl[1024];
+
+		squeeze(s + o, MIN(c - o + 1, sizeof(decl) - 1), decl, sizeof(decl));
+		if (css_hides(decl)) {
+			/* selectors: walk back over [i, o) splitting on ',' */
+			size_t a = i;
+
+			while (a < o) {
+				size_t b = a;
+
+				while (b < o && s[b] != ',')
+					b++;
+				size_t x = a, y = b;
+
+				while (x < y && (s[x] == ' ' || s[x] == '\n' || s[x] == '\t' ||
+						 s[x] == '\r' || s[x] == '}' || s[x] == ';'))
+					x++;
+				while (y > x && (s[y - 1] == ' ' || s[y - 1] == '\n' ||
+						 s[y - 1] == '\t' || s[y - 1] == '\r'))
+					y--;
+				if (y > x + 1 && (s[x] == '.' || s[x] == '#') && y - x < 31 &&
+				    sc->n_hidden_classes < MAX_HIDDEN_CLASSES) {
+					bool simple = true;
+
+					for (size_t k = x + 1; k < y; k++)
+						if (!((s[k] >= 'a' && s[k] <= 'z') ||
+						      (s[k] >= 'A' && s[k] <= 'Z') ||
+						      (s[k] >= '0' && s[k] <= '9') ||
+						      s[k] == '-' || s[k] == '_'))
+							simple = false;
+					if (simple) {
+						char *dst = sc->hidden_classes[sc->n_hidden_classes++];
+						memcpy(dst, s + x, y - x);
+						dst[y - x] = '\0';
+					}
+				}
+				a = b + 1;
+			}
+		}
+		i = c + 1;
+	}
+}
+
+static bool has_token(const unsigned char *v, size_t n, const char *tok)
+{
+	size_t tl = strlen(tok), i = 0;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		size_t s = i;
+
+		while (i < n && v[i] != ' ' && v[i] != '\t')
+			i++;
+		if (i - s == tl && !memcmp(v + s, tok, tl))
+			return true;
+	}
+	return false;
+}
+
+static bool tag_hides(struct scan *sc, const struct ronda_html_tag *t)
+{
+	const unsigned char *v;
+	size_t vl;
+
+	if (ronda_html_attr(t, "hidden", &v, &vl))
+		return true;
+	if (ronda_html_attr(t, "style", &v, &vl)) {
+		char css[1024];
+
+		css[0] = ';';
+		squeeze(v, MIN(vl, sizeof(css) - 2), css + 1, sizeof(css) - 1);
+		if (css_hides(css))
+			return true;
+	}
+	if (sc->n_hidden_classes && ronda_html_attr(t, "class", &v, &vl)) {
+		for (size_t i = 0; i < sc->n_hidden_classes; i++)
+			if (sc->hidden_classes[i][0] == '.' &&
+			    has_token(v, vl, sc->hidden_classes[i] + 1))
+				return true;
+	}
+	if (sc->n_hidden_classes && ronda_html_attr(t, "id", &v, &vl)) {
+		for (size_t i = 0; i < sc->n_hidden_classes; i++)
+			if (sc->hidden_classes[i][0] == '#' &&
+			    strlen(sc->hidden_classes[i] + 1) == vl &&
+			    !memcmp(sc->hidden_classes[i] + 1, v, vl))
+				return true;
+	}
+	return false;
+}
+
+/* ---- base64 in attributes ---------------------------------------------- */
+
+static int b64v(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+' || c == '-') return 62;
+	if (c == '/' || c == '_') return 63;
+	return -1;
+}
+
+static void try_base64(struct scan *sc, const unsigned char *v, size_t n)
+{
+	const unsigned char *p = v;
+	size_t m = n;
+	size_t d = ronda_memcasemem(v, n, ";base64,");
+
+	if (d < n) {
+		p = v + d + 8;
+		m = n - d - 8;
+	}
+	while (m && p[m - 1] == '=')
+		m--;
+	if (m < 32 || m > (64u << 10) || sc->n_b64 >= MAX_B64_LAYERS)
+		return;
+	for (size_t i = 0; i < m; i++)
+		if (b64v(p[i]) < 0)
+			return;
+	/* mixed case letters: a real encoding, not a long word or hex hash */
+	bool up = false, low = false;
+	for (size_t i = 0; i < m; i++) {
+		up |= p[i] >= 'A' && p[i] <= 'Z';
+		low |= p[i] >= 'a' && p[i] <= 'z';
+	}
+	if (!up || !low)
+		return;
+	unsigned char *out = ronda_file_alloc(sc->f, m * 3 / 4 + 4);
+	size_t o = 0, printable = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		acc = (acc << 6) | (uint32_t)b64v(p[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (size_t i = 0; i < o; i++)
+		if ((out[i] >= 0x20 && out[i] < 0x7F) || out[i] == '\n' ||
+		    out[i] == '\t' || out[i] == '\r' || out[i] >= 0x80)
+			printable++;
+	if (o < 16 || printable * 10 < o * 9)
+		return;
+	sc->n_b64++;
+	ronda_scan_layer(sc->f, out, o, "base64 attribute");
+}
+
+static void attrs_base64(struct scan *sc, const struct ronda_html_tag *t)
+{
+	const unsigned char *a = t->attrs;
+	size_t n = t->attrs_len;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != '"' && a[i] != '\'')
+			continue;
+		const unsigned char *e = memchr(a + i + 1, a[i], n - i - 1);
+
+		if (!e)
+			break;
+		size_t vl = (size_t)(e - a) - i - 1;
+
+		if (vl >= 32)
+			try_base64(sc, a + i + 1, vl);
+		i = (size_t)(e - a);
+	}
+}
+
+/* ---- HTML structure pass ----------------------------------------------- */
+
+static const char *const void_elems[] = {
+	"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+	"meta", "param", "source", "track", "wbr", "!doctype",
+};
+
+static bool is_void(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(void_elems); i++)
+		if (!strcmp(name, void_elems[i]))
+			return true;
+	return false;
+}
+
+static void href_host(const unsigned char *v, size_t n, char *host, size_t max)
+{
+	size_t i = 0, k = 0;
+
+	host[0] = '\0';
+	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n'))
+		i++;
+	if (n - i >= 7 && !ronda_memcasemem(v + i, 7, "http://"))
+		i += 7;
+	else if (n - i >= 8 && !ronda_memcasemem(v + i, 8, "https://"))
+		i += 8;
+	else if (n - i >= 2 && v[i] == '/' && v[i + 1] == '/')
+		i += 2;
+	else
+		return;
+	while (i < n && k + 1 < max && v[i] != '/' && v[i] != '?' && v[i] != '#' &&
+	       v[i] != ':' && v[i] != '"' && v[i] != '\'' && v[i] != ' ') {
+		unsigned char c = v[i++];
+		host[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	host[k] = '\0';
+}
+
+static void html_pass(struct scan *sc)
+{
+	const struct judol *st = sc->st;
+	struct ronda_file *f = sc->f;
+	struct ronda_html_iter it;
+	struct ronda_html_tag t;
+	struct { char name[16]; } stack[MAX_STACK];
+	size_t depth = 0;
+	size_t hidden_depth = SIZE_MAX;   /* stack depth where hiding began */
+	bool hidden_marquee = false;
+	size_t open_link = SIZE_MAX;
+
+	/* first: hiding classes declared in <style> blocks anywhere */
+	ronda_html_iter_init(&it, f->data, f->len);
+	while (ronda_html_next(&it, &t))
+		if (!t.closing && !strcmp(t.name, "style"))
+			style_block(sc, f->data + t.body_start,
+				    t.body_end - t.body_start);
+
+	ronda_html_iter_init(&it, f->data, f->len);
+	while (ronda_html_next(&it, &t)) {
+		const unsigned char *v;
+		size_t vl;
+
+		if (!t.name[0])
+			continue;
+		if (t.closing) {
+			if (!strcmp(t.name, "a") && open_link != SIZE_MAX) {
+				sc->links[open_link].text_end = t.start;
+				sc->links[open_link].closed = true;
+				open_link = SIZE_MAX;
+			}
+			size_t k = depth;
+
+			while (k > 0 && depth - k < 32 && strcmp(stack[k - 1].name, t.name))
+				k--;
+			if (k > 0 && !strcmp(stack[k - 1].name, t.name)) {
+				depth = k - 1;
+				if (hidden_depth != SIZE_MAX && depth <= hidden_depth) {
+					sc->regions[sc->n_regions - 1].end = t.end;
+					hidden_depth = SIZE_MAX;
+					hidden_marquee = false;
+				}
+			}
+			continue;
+		}
+		if (!strcmp(t.name, "title") && sc->title_end == 0) {
+			sc->title_start = t.body_start;
+			sc->title_end = t.body_end;
+			if (sc->n_meta < MAX_META) {
+				sc->meta[sc->n_meta].off = t.start;
+				sc->meta[sc->n_meta].start = t.body_start;
+				sc->meta[sc->n_meta].end = t.body_end;
+				sc->meta[sc->n_meta].attr = false;
+				sc->n_meta++;
+			}
+			continue;
+		}
+		if (!strcmp(t.name, "meta") && sc->n_meta < MAX_META &&
+		    ronda_html_attr(&t, "content", &v, &vl)) {
+			const unsigned char *nv;
+			size_t nl;
+
+			if ((ronda_html_attr(&t, "name", &nv, &nl) ||
+			     ronda_html_attr(&t, "property", &nv, &nl)) &&
+			    (ronda_memcasemem(nv, nl, "description") < nl ||
+			     ronda_memcasemem(nv, nl, "keywords") < nl ||
+			     ronda_memcasemem(nv, nl, "title") < nl ||
+			     ronda_memcasemem(nv, nl, "og:site_name") < nl)) {
+				sc->meta[sc->n_meta].off = t.start;
+				sc->meta[sc->n_meta].start = (size_t)(v - f->data);
+				sc->meta[sc->n_meta].end = (size_t)(v - f->data) + vl;
+				sc->meta[sc->n_meta].attr = true;
+				sc->n_meta++;
+			}
+		}
+		attrs_base64(sc, &t);
+		if (!strcmp(t.name, "script") || !strcmp(t.name, "style") ||
+		    !strcmp(t.name, "textarea"))
+			continue;
+
+		bool hides = tag_hides(sc, &t);
+		bool marquee = !strcmp(t.name, "marquee");
+
+		if ((hides || marquee) && hidden_depth == SIZE_MAX &&
+		    sc->n_regions < MAX_REGIONS && !is_void(t.name) && !t.selfclose) {
+			sc->regions[sc->n_regions].start = t.start;
+			sc->regions[sc->n_regions].end = f->len;
+			sc->regions[sc->n_regions].marquee = marquee && !hides;
+			sc->n_regions++;
+			hidden_depth = depth;
+			hidden_marquee = marquee && !hides;
+		}
+		if (!strcmp(t.name, "a") && sc->n_links < MAX_LINKS) {
+			struct link *l = &sc->links[sc->n_links];
+
+			memset(l, 0, sizeof(*l));
+			l->start = t.start;
+			l->text_start = t.end;
+			l->text_end = t.end;
+			l->hidden = hidden_depth != SIZE_MAX || hides;
+			l->marquee = hidden_marquee || marquee;
+			if (ronda_html_attr(&t, "href", &v, &vl)) {
+				href_host(v, vl, l->host, sizeof(l->host));
+				l->gambling = (l->host[0] &&
+					       gambling_string(st, l->host, strlen(l->host))) ||
+					      gambling_string(st, v, vl);
+			}
+			open_link = sc->n_links++;
+		}
+		if (!is_void(t.name) && !t.selfclose && depth < MAX_STACK) {
+			memcpy(stack[depth].name, t.name, sizeof(t.name));
+			depth++;
+		}
+	}
+}
+
+/* ---- decisions --------------------------------------------------------- */
+
+static bool cta_near_brand(const struct scan *sc)
+{
+	const struct judol *st = sc->st;
+
+	for (size_t i = 0; i < sc->n_hits; i++) {
+		if (sc->hits[i].entry != RONDA_LEX_BRAND)
+			continue;
+		uint32_t b = sc->hits[i].ns;
+
+		for (size_t j = 0; j < sc->n_hits; j++) {
+			const struct hit *h = &sc->hits[j];
+
+			if (!is_cta(st, h->entry))
+				continue;
+			if ((h->ns <= b && b - h->ne <= CTA_NEAR) ||
+			    (h->ns > b && h->ns - b <= CTA_NEAR))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void link_text_gambling(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n_links; i++) {
+		struct link *l = &sc->links[i];
+
+		if (l->gambling || !l->closed || l->text_end <= l->text_start)
+			continue;
+		struct score s;
+
+		score_range(sc, l->text_start, l->text_end, 0, 0, &s);
+		if (s.neg == 0 && (s.n_brands || s.strong))
+			l->gambling = true;
+	}
+}
+
+static int analyse(struct scan *sc)
+{
+	const struct judol *st = sc->st;
+	struct ronda_file *f = sc->f;
+	bool html = f->cls.type == RONDA_FT_HTML || (f->cls.flags & RONDA_CF_HTML);
+	struct ronda_buf d = RONDA_BUF_INIT(2048);
+	struct score body, all;
+	bool brand_page = false, spam_text = false;
+
+	ronda_norm_init(&sc->n, NORM_MAX);
+	ronda_norm_run(&sc->n, f->data, f->len, RONDA_NORM_STRIP_TAGS);
+	sc->hits = ronda_file_alloc(f, MAX_HITS * sizeof(*sc->hits));
+	ronda_lexicon_scan(st->lx, sc->n.text, sc->n.len, on_hit, sc);
+	if (html) {
+		sc->links = ronda_file_alloc(f, MAX_LINKS * sizeof(*sc->links));
+		html_pass(sc);
+		link_text_gambling(sc);
+	}
+
+	score_range(sc, 0, SIZE_MAX, 0, 0, &all);
+	score_range(sc, 0, SIZE_MAX, sc->title_start, sc->title_end, &body);
+
+	/* brand page: brands with calls to action, not news about them */
+	bool cta = cta_near_brand(sc);
+	size_t n_glinks = 0, n_hlinks = 0, n_hidden_glinks = 0;
+	size_t first_glink = SIZE_MAX, first_hidden = SIZE_MAX;
+	char hosts[8][96];
+	size_t n_hosts = 0;
+
+	for (size_t i = 0; i < sc->n_links; i++) {
+		const struct link *l = &sc->links[i];
+		bool hid = l->hidden && !(l->marquee && !l->gambling);
+
+		if (hid && l->host[0]) {
+			bool seen = false;
+			n_hlinks++;
+			for (size_t k = 0; k < n_hosts && k < 8; k++)
+				if (!strcmp(hosts[k], l->host))
+					seen = true;
+			if (!seen) {
+				if (n_hosts < 8)
+					snprintf(hosts[n_hosts], sizeof(hosts[0]), "%s", l->host);
+				n_hosts++;
+			}
+			first_hidden = MIN(first_hidden, l->start);
+		}
+		if (!l->gambling)
+			continue;
+		if (hid) {
+			n_hidden_glinks++;
+			first_hidden = MIN(first_hidden, l->start);
+		} else {
+			n_glinks++;
+			first_glink = MIN(first_glink, l->start);
+		}
+	}
+
+	if (body.n_brands && (cta || n_glinks + n_hidden_glinks) &&
+	    adjusted(&body) >= 20)
+		brand_page = true;
+	if (body.n_brands >= 3 && adjusted(&body) >= 30)
+		brand_page = true;
+	if (brand_page) {
+		ronda_buf_reset(&d);
+		describe(st, &body, &d);
+		if (cta)
+			ronda_buf_addstr(&d, "; call to action next to a brand");
+		ronda_report(f, &rules[R_BRAND], body.first_brand, _("%s"), d.buf);
+	}
+	if (!brand_page && body.strong >= 3 && adjusted(&body) >= 30) {
+		spam_text = true;
+		ronda_buf_reset(&d);
+		describe(st, &body, &d);
+		ronda_report(f, &rules[R_TEXT], body.first_strong, _("%s"), d.buf);
+	}
+
+	/* hidden links */
+	if (n_hidden_glinks) {
+		struct score hs = {0};
+
+		for (size_t r = 0; r < sc->n_regions; r++) {
+			struct score rs;
+
+			score_range(sc, sc->regions[r].start, sc->regions[r].end, 0, 0, &rs);
+			hs.spam += rs.spam;
+		}
+		ronda_buf_reset(&d);
+		ronda_buf_addf(&d, "%zu hidden link(s), %zu to gambling; hidden text score %d; hosts:",
+			       n_hlinks, n_hidden_glinks, hs.spam);
+		for (size_t k = 0; k < n_hosts && k < 5; k++)
+			ronda_buf_addf(&d, "%s %s", k ? "," : "", hosts[k]);
+		ronda_report(f, &rules[R_HIDDEN], first_hidden, _("%s"), d.buf);
+	}
+
+	/* visible gambling links */
+	if (n_glinks >= 2 || (n_glinks == 1 && (body.n_brands || cta))) {
+		int sev = n_glinks >= 3 ? RONDA_SEV_HIGH : RONDA_SEV_MEDIUM;
+
+		if (adjusted(&body) < 0 && n_glinks <= 2)
+			sev = RONDA_SEV_LOW;
+		ronda_buf_reset(&d);
+		ronda_buf_addf(&d, "%zu link(s) to gambling-looking hosts or with gambling anchor text",
+			       n_glinks);
+		ronda_report_ex(f, &rules[R_LINKS], first_glink, sev, 0, _("%s"), d.buf);
+	}
+
+	/* disguised words: honest prose never writes these */
+	if (all.n_obf >= 2 || (all.n_obf == 1 && all.spam >= 15)) {
+		ronda_buf_reset(&d);
+		ronda_buf_addf(&d, "%u disguised gambling term(s) (%zu look-alike, %zu hidden, %zu separated, %zu digit-letter); ",
+			       all.n_obf, sc->n.n_folded, sc->n.n_hidden,
+			       sc->n.n_joined, sc->n.n_leet);
+		describe(st, &all, &d);
+		ronda_report_ex(f, &rules[R_OBF], all.first_obf,
+				all.n_obf >= 2 ? -1 : RONDA_SEV_MEDIUM, 0, _("%s"), d.buf);
+	}
+
+	/* head tags on an otherwise normal page */
+	if (html && sc->n_meta && !brand_page && !spam_text) {
+		struct score ms = {0};
+		size_t off = SIZE_MAX;
+		struct ronda_norm mn;
+
+		ronda_norm_init(&mn, 64 << 10);
+		for (size_t i = 0; i < sc->n_meta; i++) {
+			struct small_ctx c = { st, 0, 0, false };
+			size_t len = sc->meta[i].end - sc->meta[i].start;
+
+			ronda_norm_run(&mn, f->data + sc->meta[i].start, MIN(len, (size_t)(64 << 10)),
+				       RONDA_NORM_STRIP_TAGS);
+			ronda_lexicon_scan(st->lx, mn.text, mn.len, on_small, &c);
+			ms.spam += c.spam + (c.brand ? 6 : 0);
+			ms.neg += c.neg;
+			if ((c.spam || c.brand) && off == SIZE_MAX)
+				off = sc->meta[i].off;
+		}
+		ronda_norm_release(&mn);
+		if (ms.spam >= 10 && ms.spam - 2 * ms.neg >= 10) {
+			ronda_buf_reset(&d);
+			ronda_buf_addf(&d, "head text score %d (negative context %d); page body score %d",
+				       ms.spam, ms.neg, adjusted(&body));
+			ronda_report(f, &rules[R_META], off, _("%s"), d.buf);
+		}
+	}
+	ronda_buf_release(&d);
+	ronda_norm_release(&sc->n);
+	return RONDA_OK;
+}
+
+/* ---- detector interface ------------------------------------------------ */
+
+static int judol_init(struct ronda_detector_init *di, void **state)
+{
+	static const char *const files[] = { "judol-lexicon", "judol-negative",
+					     "judol-brands" };
+	struct judol *st = xcalloc(1, sizeof(*st));
+	struct ronda_buf err = RONDA_BUF_INIT(512);
+	int ret = ronda_lexicon_new(files, ARRAY_SIZE(files), &st->lx, &err);
+
+	ronda_buf_release(&err);
+	if (ret) {
+		free(st);
+		return ret;
+	}
+	st->cat_cta = ronda_lexicon_cat(st->lx, "cta");
+	st->cat_neg = ronda_lexicon_cat(st->lx, "negative");
+
+	/* cheap gate on raw bytes; the real work happens on normalised text */
+	ronda_pattern_add(di, "slot|gacor|togel|judi|casino|kasino|poker|maxwin|"
+			  "sbobet|jackpot|toto|mahjong|olympus|bonanza|parlay|"
+			  "bandar|scatter|rtp|depo", RONDA_PAT_CASELESS |
+			  RONDA_PAT_SINGLE, P_WORD);
+	ronda_pattern_add(di, "g[a4@]c[o0]r|sl[o0]t|m[a4]xw[i1!]n|t[o0]g[e3]l",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
+	ronda_pattern_add(di, "[sg][^a-z0-9]{1,3}[la][^a-z0-9]{1,3}[oc][^a-z0-9]{1,3}[to]",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
+	ronda_pattern_add(di, "\\xF0\\x9D[\\x90-\\x9F]|\\xEF\\xBC[\\xA1-\\xBA]|"
+			  "\\xEF\\xBD[\\x81-\\x9A]|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|"
+			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
+			  "\\xF0\\x9F[\\x84\\x85]|&#x?[0-9a-f]{2,6};",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
+	ronda_pattern_add(di, "[a-z]{3}[a-z0-9]{0,20}(?:4d|88|138|168|303|777|qq|bet|win|mpo)\\b",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_BRAND);
+	*state = st;
+	return RONDA_OK;
+}
+
+static void judol_release(void *state)
+{
+	struct judol *st = state;
+
+	if (!st)
+		return;
+	ronda_lexicon_free(st->lx);
+	free(st);
+}
+
+static int judol_scan(void *state, struct ronda_file *f,
+		      const struct ronda_hits *hits)
+{
+	struct scan sc;
+	enum ronda_ftype t = f->cls.type;
+	bool html = t == RONDA_FT_HTML;
+
+	if (t != RONDA_FT_HTML && t != RONDA_FT_PHP && t != RONDA_FT_TEXT &&
+	    t != RONDA_FT_JSON)
+		return RONDA_OK;
+	if (!hits->n && !(html && f->len <= HTML_ALWAYS_MAX))
+		return RONDA_OK;
+	memset(&sc, 0, sizeof(sc));
+	sc.st = state;
+	sc.f = f;
+	return analyse(&sc);
+}
+
+const struct ronda_detector ronda_detector_judol = { .name = "judol", .summary = N_("online-gambling spam in pages, templates, text and JSON"), .rules = rules, .n_rules = ARRAY_SIZE(rules), .init = judol_init, .release = judol_release, .scan = judol_scan };
