@@ -42,7 +42,7 @@ extern const struct ronda_command *const ronda_commands[];
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Print "usage: ..." hint for a command after a bad option and return 2. */
+/* One line "ronda: <problem>; see 'ronda CMD --help'" after bad usage; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -46,12 +46,14 @@ void cli_warn(const char *fmt, ...)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	struct ronda_buf b = RONDA_BUF_INIT(8192);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	ronda_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, _("try 'ronda %s --help' for more information\n"), cmd);
+	cli_error(_("%s; see 'ronda %s --help'"), b.buf, cmd);
+	ronda_buf_release(&b);
 	return RONDA_EXIT_ERROR;
 }
 

@@ -45,9 +45,9 @@ char *ronda_buf_detach(struct ronda_buf *b, size_t *len)
 
 int ronda_buf_grow(struct ronda_buf *b, size_t extra)
 {
-	size_t need, n;
+	size_t need, n, max = b->max ? b->max : RONDA_BUF_DEFAULT_MAX;
 
-	if (extra > b->max || b->len > b->max - extra)
+	if (extra > max || b->len > max - extra)
 		return RONDA_ETOOBIG;
 	need = b->len + extra + 1;
 	if (need <= b->alloc)
@@ -55,8 +55,8 @@ int ronda_buf_grow(struct ronda_buf *b, size_t extra)
 	n = b->alloc ? b->alloc : 64;
 	while (n < need)
 		n = n > SIZE_MAX / 2 ? need : n * 2;
-	if (n > b->max + 1)
-		n = b->max + 1;
+	if (n > max + 1)
+		n = max + 1;
 	if (b->alloc) {
 		b->buf = xrealloc(b->buf, n);
 	} else {

@@ -26,6 +26,7 @@ struct ronda_buf {
 
 #define RONDA_BUF_DEFAULT_MAX ((size_t)1 << 30)
 
+/* max 0 means RONDA_BUF_DEFAULT_MAX */
 extern char ronda_buf_empty[];
 #define RONDA_BUF_INIT(maxlen) { ronda_buf_empty, 0, 0, (maxlen) }
 

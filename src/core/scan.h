@@ -22,6 +22,7 @@
 #include "core/rule.h"
 
 struct ronda_engine;
+struct ronda_detector;
 
 struct ronda_result {
 	const char *path;          /* displayed path (raw bytes, NUL-terminated) */
@@ -64,6 +65,8 @@ struct ronda_scan_opts {
 	ronda_result_fn on_result;
 	ronda_error_fn on_error;
 	void *arg;
+	const char *const *disable;  /* detector names to leave out */
+	size_t n_disable;
 	/* Live counters for a progress line (may be read from another thread
 	 * with relaxed atomics). */
 	volatile uint64_t *progress_files;
@@ -79,6 +82,14 @@ struct ronda_scan_opts {
 int ronda_engine_new(const struct ronda_scan_opts *opts,
 		     struct ronda_engine **out, struct ronda_buf *err);
 void ronda_engine_free(struct ronda_engine *e);
+
+/* Same with an explicit NULL-terminated detector list (tests, embedding). */
+int ronda_engine_new_from(const struct ronda_scan_opts *opts,
+			  const struct ronda_detector *const *detectors,
+			  struct ronda_engine **out, struct ronda_buf *err);
+
+/* Names of the detectors compiled in (NULL-terminated). */
+const char *ronda_detector_name(size_t i);
 
 /* Scan roots (directories or single files).  Returns RONDA_OK when the
  * walk completed (per-file problems go to on_error and n_errors), or the
@@ -105,6 +116,11 @@ int ronda_scan_buffer(struct ronda_engine *e, const char *name,
 size_t ronda_engine_rules(struct ronda_engine *e,
 			  const struct ronda_rule *const **rules);
 const struct ronda_rule *ronda_engine_rule(struct ronda_engine *e, const char *id);
+
+/* The i-th registered pattern (for `ronda rules --export-yara`); returns
+ * the number of patterns, and fills the out-parameters when i < that. */
+size_t ronda_engine_patterns(struct ronda_engine *e, size_t i, const char **expr,
+			     unsigned *flags, const char **detector);
 
 /* Every built-in rule without building an engine (for `ronda rules`). */
 size_t ronda_builtin_rules(const struct ronda_rule ***rules);
