@@ -151,7 +151,8 @@ int ronda_baseline_load(struct ronda_db *db, int64_t site_id,
 				    " WHERE site_id = ?1 ORDER BY path", &st, err)))
 		return ret;
 	sqlite3_bind_int64(st, 1, site_id);
-	if (info.n_entries && info.n_entries < RONDA_TREE_MAX_ENTRIES) {
+	/* n_entries is only a hint: the database may be damaged */
+	if (info.n_entries && info.n_entries < ((uint64_t)1 << 20)) {
 		out->v = xcalloc((size_t)info.n_entries, sizeof(*out->v));
 		out->alloc = (size_t)info.n_entries;
 	}
