@@ -151,6 +151,11 @@ bool allowlist_sha(const struct allowlist *a, const char *sha256)
 	       bsearch(sha256, a->shas, a->n_shas, sizeof(*a->shas), cmp_sha);
 }
 
+bool allowlist_has_shas(const struct allowlist *a)
+{
+	return a && a->n_shas;
+}
+
 bool allowlist_path(const struct allowlist *a, const char *relpath,
 		    const char *rule_id)
 {

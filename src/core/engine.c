@@ -681,10 +681,12 @@ void scan_content(struct worker *w, const char *path, const char *relpath,
 	r.st = st;
 	r.type = f.cls.type;
 	if (fp.n_findings) {
-		if (truncated && s->rootfd >= 0)
-			sha256_fd_hex(s, relpath, r.sha256);
-		else
+		/* Hashing a multi-GB file costs more than scanning its head and
+		 * tail: only do it when an allowlist could use the hash. */
+		if (!truncated)
 			sha256_hex(data, len, r.sha256);
+		else if (s->rootfd >= 0 && allowlist_has_shas(s->allow))
+			sha256_fd_hex(s, relpath, r.sha256);
 		bool all = s->allow && allowlist_sha(s->allow, r.sha256);
 		for (size_t i = 0; i < fp.n_findings; i++) {
 			if (all || (s->allow && allowlist_path(s->allow, relpath,

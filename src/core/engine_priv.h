@@ -112,6 +112,7 @@ int allowlist_load(const char *path, bool must_exist, struct allowlist **out,
 		   struct ronda_buf *err);
 void allowlist_free(struct allowlist *a);
 bool allowlist_sha(const struct allowlist *a, const char *sha256);
+bool allowlist_has_shas(const struct allowlist *a);
 bool allowlist_path(const struct allowlist *a, const char *relpath,
 		    const char *rule_id);
 

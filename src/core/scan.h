@@ -30,7 +30,9 @@ struct ronda_result {
 	const char *root;          /* the root as given */
 	const struct stat *st;     /* NULL for aggregate (directory) results */
 	enum ronda_ftype type;
-	char sha256[65];           /* hex; "" unless the file has findings */
+	char sha256[65];           /* hex; "" unless the file has findings (and
+	                              for files over the size cap, unless an
+	                              allowlist lists hashes) */
 	uint64_t scan_ns;          /* time spent on this file */
 	struct ronda_finding *findings;  /* worst first */
 	size_t n_findings;
