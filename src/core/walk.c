@@ -191,36 +191,53 @@ void deliver(struct scan *s, struct ronda_result *r, size_t n_allowed)
 	pthread_mutex_unlock(&s->out_lock);
 }
 
+/* Targets that a "symlink bypass" tool plants links to: credentials, other
+ * users' homes and sites, the process table.  Debian packages link their
+ * configuration into /etc/<package>/ and certificates into /etc/ssl: those
+ * are outside the root (medium) but not this. */
+static bool sensitive_target(const char *t)
+{
+	static const char *const prefixes[] = {
+		"/etc/passwd", "/etc/shadow", "/etc/gshadow", "/etc/sudoers",
+		"/etc/ssh/", "/etc/mysql/debian.cnf", "/root", "/home/", "/proc/",
+		"/var/lib/mysql", "/var/lib/ronda", "/run/secrets", "/boot", NULL,
+	};
+	static const char *const names[] = {
+		"wp-config", ".env", "id_rsa", "id_ed25519", ".ssh/", ".htpasswd",
+		"configuration.php", "database.php", "settings.php", NULL,
+	};
+
+	if (!strcmp(t, "/"))
+		return true;
+	for (const char *const *p = prefixes; *p; p++)
+		if (!strncmp(t, *p, strlen(*p)))
+			return true;
+	if (!strncmp(t, "/etc/", 5))
+		return false;
+	for (const char *const *n = names; *n; n++)
+		if (strstr(t, *n))
+			return true;
+	return false;
+}
+
 /* Is the link target outside the root?  Lexical check on the normalised
- * target; *sensitive is set for links into /etc, /root, /home, /proc... */
+ * target (the kernel never resolves it for us: we do not follow links). */
 static bool link_escapes(const struct scan *s, const char *dir_rel,
 			 const char *target, bool *sensitive)
 {
 	struct ronda_buf b = RONDA_BUF_INIT(PATH_MAX * 2);
-	char *parts[512];
-	size_t n = 0;
+	size_t depth = 0;
 	bool out = false;
 	char *p, *save = NULL;
-	const char *base;
 
 	*sensitive = false;
 	if (target[0] == '/') {
-		static const char *const hot[] = {
-			"/etc/", "/root", "/home/", "/proc/", "/var/lib/mysql",
-			"/var/lib/ronda", "/boot", "/dev/", "/run/secrets", NULL,
-		};
 		size_t rl = strlen(s->root_real);
-		for (const char *const *h = hot; *h; h++)
-			if (!strncmp(target, *h, strlen(*h)))
-				*sensitive = true;
-		if (strstr(target, "wp-config") || strstr(target, "config.php") ||
-		    strstr(target, ".env") || strstr(target, "passwd") ||
-		    strstr(target, "shadow"))
-			*sensitive = true;
 		if (!strncmp(target, s->root_real, rl) &&
-		    (target[rl] == '/' || target[rl] == '\0') &&
+		    (target[rl] == '/' || target[rl] == '\0' || rl == 1) &&
 		    !strstr(target, "/../"))
 			return false;
+		*sensitive = sensitive_target(target);
 		return true;
 	}
 	if (ronda_buf_addstr(&b, dir_rel) || ronda_buf_addch(&b, '/') ||
@@ -228,29 +245,22 @@ static bool link_escapes(const struct scan *s, const char *dir_rel,
 		ronda_buf_release(&b);
 		return true;
 	}
-	base = b.buf;
-	(void)base;
 	for (p = strtok_r(b.buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(p, ".") || !*p)
+		if (!strcmp(p, "."))
 			continue;
 		if (!strcmp(p, "..")) {
-			if (n == 0) {
+			if (depth == 0) {
 				out = true;
 				break;
 			}
-			n--;
+			depth--;
 			continue;
 		}
-		if (n >= ARRAY_SIZE(parts)) {
-			out = true;
-			break;
-		}
-		parts[n++] = p;
+		depth++;
 	}
-	if (out && (strstr(target, "wp-config") || strstr(target, "config.php") ||
-		    strstr(target, ".env") || strstr(target, "passwd")))
-		*sensitive = true;
 	ronda_buf_release(&b);
+	if (out)
+		*sensitive = sensitive_target(target);
 	return out;
 }
 
