@@ -1,0 +1,113 @@
+/*
+ * store.h — the content-addressed object store of the vault.
+ *
+ * Layout: VAULT/objects/ab/cdef... where abcdef... is the SHA-256 (hex) of
+ * the plain content, so each distinct content is stored once.  An object
+ * is a small header followed by a zstd stream of the content, optionally
+ * sealed with libsodium crypto_secretstream_xchacha20poly1305 (chunks of
+ * at most 64 KiB, the last one tagged FINAL, so truncation is detected):
+ *
+ *     "RONDAOB1" flags(1) reserved(3) plain_size(8, LE)
+ *     [encrypted: key_id(16) secretstream_header(24)]
+ *     payload: zstd frame | raw bytes | u32-LE-length-prefixed sealed chunks
+ *
+ * key_id is a keyed BLAKE2b of the key, so the wrong key is refused before
+ * any decryption (RONDA_ECRYPTO).  Objects are written to an O_TMPFILE (or
+ * a name under VAULT/tmp) in the vault, fsync'd and linked into place, so
+ * a crash leaves either no object or a whole one.  Reading re-hashes the
+ * content and fails with RONDA_ECORRUPT if it does not match its name; the
+ * sink may already have received bytes by then, so writers must stage
+ * (fsops.h's ronda_fs_replace does).
+ *
+ * Content is streamed in bounded chunks, so objects of any size (over
+ * 2 GB) work in constant memory.  Keys live in sodium_malloc'd memory and
+ * are wiped with sodium_memzero when the store is freed.
+ *
+ * A store is used by one thread at a time.  Writers serialise on
+ * VAULT/lock (ronda_store_lock) so a prune never races a snapshot.
+ */
+#ifndef RONDA_VAULT_STORE_H
+#define RONDA_VAULT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#define RONDA_KEY_BYTES 32
+#define RONDA_HASH_HEX 65   /* 64 hex digits + NUL */
+
+struct ronda_store;
+
+/* Open (creating directories as needed) the vault at dir.  The store keeps
+ * its own copy of dir. */
+int ronda_store_open(const char *dir, struct ronda_store **out);
+void ronda_store_free(struct ronda_store *s);
+
+/* Use key (RONDA_KEY_BYTES) to encrypt new objects and read encrypted
+ * ones.  The store copies it into locked memory; wipe your copy. */
+int ronda_store_set_key(struct ronda_store *s, const unsigned char *key);
+bool ronda_store_encrypted(const struct ronda_store *s);
+
+/* zstd level for new objects (default 3). */
+void ronda_store_set_level(struct ronda_store *s, int level);
+
+/* Exclusive lock on VAULT/lock for the life of the store (or until
+ * unlock); RONDA_EBUSY if another ronda holds it. */
+int ronda_store_lock(struct ronda_store *s);
+
+/* Make a new key file (0600, refused if it exists). */
+int ronda_key_generate(const char *path);
+/* Read a key file into key[RONDA_KEY_BYTES]; RONDA_EPARSE if malformed,
+ * RONDA_EPERM if readable by group or others. */
+int ronda_key_load(const char *path, unsigned char *key);
+
+/* Store everything read from fd (from its current offset to end of file).
+ * hash receives the hex SHA-256; *size the plain size; *new_bytes the bytes
+ * the vault grew by (0 when the content was already there).  Either may be
+ * NULL. */
+int ronda_store_put_fd(struct ronda_store *s, int fd, char hash[RONDA_HASH_HEX],
+		       uint64_t *size, uint64_t *new_bytes);
+int ronda_store_put_buf(struct ronda_store *s, const void *data, size_t len,
+			char hash[RONDA_HASH_HEX], uint64_t *new_bytes);
+
+/* Whether an object with this hash is present (not verified). */
+bool ronda_store_has(struct ronda_store *s, const char *hash);
+/* Stored (compressed) size of an object, 0 if absent. */
+uint64_t ronda_store_stored_size(struct ronda_store *s, const char *hash);
+
+/* Receives the plain content in order; return non-zero to stop. */
+typedef int (*ronda_store_sink)(const void *data, size_t n, void *arg);
+
+/* Stream the object's plain content to sink and verify its hash:
+ * RONDA_ENOENT if missing, RONDA_ECRYPTO for a wrong or missing key,
+ * RONDA_ECORRUPT if damaged.  *size (may be NULL) gets the plain size. */
+int ronda_store_get(struct ronda_store *s, const char *hash,
+		    ronda_store_sink sink, void *arg, uint64_t *size);
+/* Read the object into out (bounded by out->max: RONDA_ETOOBIG). */
+int ronda_store_get_buf(struct ronda_store *s, const char *hash,
+			struct ronda_buf *out);
+/* Write the object into fd, leaving holes for runs of zero blocks and
+ * setting the file size at the end (sparse files stay sparse). */
+int ronda_store_get_fd(struct ronda_store *s, const char *hash, int fd);
+
+/* Verify one object (re-hash).  Encrypted objects without a key give
+ * RONDA_ECRYPTO. */
+int ronda_store_verify(struct ronda_store *s, const char *hash);
+
+/* Call fn for every object on disk (hash in hex); stop on non-zero. */
+int ronda_store_foreach(struct ronda_store *s,
+			int (*fn)(const char *hash, void *arg), void *arg);
+
+/* Remove an object (and its directory fsync). */
+int ronda_store_remove(struct ronda_store *s, const char *hash);
+
+/* Remove leftovers of interrupted writes under VAULT/tmp. */
+void ronda_store_clean_tmp(struct ronda_store *s);
+
+/* RONDA_OK if s is 64 lowercase hex digits. */
+int ronda_hash_check(const char *hash);
+
+#endif
