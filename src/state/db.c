@@ -62,6 +62,65 @@ const struct ronda_migration ronda_migrations[] = {
 	  " n_removed INTEGER NOT NULL,"
 	  " n_changed INTEGER NOT NULL);"
 	  "CREATE INDEX history_site ON history(site_id, time);" },
+	/* 3: the vault (src/vault/vault.c): snapshots, their manifests, the
+	 * objects they hold, and quarantined/replaced files. */
+	{ 3, "vault snapshots, manifests, objects, quarantine",
+	  "CREATE TABLE vault_snapshots ("
+	  " id INTEGER PRIMARY KEY,"
+	  " site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+	  " created_ns INTEGER NOT NULL,"   /* wall clock, unix nanoseconds */
+	  " root BLOB NOT NULL,"
+	  " n_files INTEGER NOT NULL,"
+	  " n_bytes INTEGER NOT NULL,"
+	  " n_new_objects INTEGER NOT NULL,"
+	  " n_new_bytes INTEGER NOT NULL,"  /* bytes the vault grew by */
+	  " encrypted INTEGER NOT NULL,"
+	  " uid INTEGER NOT NULL,"
+	  " login TEXT NOT NULL,"
+	  " message TEXT NOT NULL);"
+	  "CREATE INDEX vault_snapshots_site ON vault_snapshots(site_id, id);"
+	  "CREATE TABLE vault_entries ("
+	  " snapshot_id INTEGER NOT NULL REFERENCES vault_snapshots(id) ON DELETE CASCADE,"
+	  " path BLOB NOT NULL,"            /* relative to the root */
+	  " type TEXT NOT NULL,"            /* f d l */
+	  " mode INTEGER NOT NULL,"
+	  " uid INTEGER NOT NULL,"
+	  " gid INTEGER NOT NULL,"
+	  " size INTEGER NOT NULL,"
+	  " mtime_ns INTEGER NOT NULL,"
+	  " ctime_ns INTEGER NOT NULL,"
+	  " ino INTEGER NOT NULL,"
+	  " nlink INTEGER NOT NULL,"
+	  " hash TEXT,"                     /* hex SHA-256 = object name; files */
+	  " target BLOB,"                   /* symbolic links */
+	  " PRIMARY KEY (snapshot_id, path)) WITHOUT ROWID;"
+	  "CREATE INDEX vault_entries_hash ON vault_entries(hash);"
+	  "CREATE TABLE vault_objects ("
+	  " hash TEXT PRIMARY KEY,"
+	  " size INTEGER NOT NULL,"         /* plain bytes */
+	  " stored INTEGER NOT NULL,"       /* bytes on disk */
+	  " created_ns INTEGER NOT NULL) WITHOUT ROWID;"
+	  "CREATE TABLE vault_quarantine ("
+	  " id INTEGER PRIMARY KEY,"
+	  " site_id INTEGER REFERENCES sites(id) ON DELETE SET NULL,"
+	  " root BLOB NOT NULL,"
+	  " path BLOB NOT NULL,"
+	  " type TEXT NOT NULL,"
+	  " mode INTEGER NOT NULL,"
+	  " uid INTEGER NOT NULL,"
+	  " gid INTEGER NOT NULL,"
+	  " size INTEGER NOT NULL,"
+	  " mtime_ns INTEGER NOT NULL,"
+	  " ctime_ns INTEGER NOT NULL,"
+	  " ino INTEGER NOT NULL,"
+	  " hash TEXT,"
+	  " target BLOB,"
+	  " rule TEXT NOT NULL,"            /* rule that caught it, or "" */
+	  " reason TEXT NOT NULL,"          /* quarantine | restore | clean ... */
+	  " state TEXT NOT NULL,"           /* pending | held | replaced | restored */
+	  " created_ns INTEGER NOT NULL,"
+	  " done_ns INTEGER NOT NULL);"
+	  "CREATE INDEX vault_quarantine_hash ON vault_quarantine(hash);" },
 	{ 0, NULL, NULL }
 };
 const int ronda_db_latest = (int)(ARRAY_SIZE(ronda_migrations) - 1);

@@ -503,6 +503,41 @@ static int hash_buf(const void *data, size_t len, char hash[RONDA_HASH_HEX])
 	return RONDA_OK;
 }
 
+int ronda_hash_fd(int fd, char hash[RONDA_HASH_HEX], uint64_t *size)
+{
+	unsigned char *buf = xmalloc(IOBUF), md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+	uint64_t total = 0;
+	size_t got;
+	int rc = RONDA_OK;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		rc = RONDA_ENOMEM;
+		goto out;
+	}
+	do {
+		if ((rc = ronda_fs_read_full(fd, buf, IOBUF, &got)))
+			goto out;
+		if (got && !EVP_DigestUpdate(ctx, buf, got)) {
+			rc = RONDA_EINTERNAL;
+			goto out;
+		}
+		total += got;
+	} while (got == IOBUF);
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {
+		rc = RONDA_EINTERNAL;
+		goto out;
+	}
+	ronda_hex(md, 32, hash);
+	if (size)
+		*size = total;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rc;
+}
+
 int ronda_store_put_buf(struct ronda_store *s, const void *data, size_t len,
 			char hash[RONDA_HASH_HEX], uint64_t *new_bytes)
 {

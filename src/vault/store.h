@@ -107,6 +107,9 @@ int ronda_store_remove(struct ronda_store *s, const char *hash);
 /* Remove leftovers of interrupted writes under VAULT/tmp. */
 void ronda_store_clean_tmp(struct ronda_store *s);
 
+/* SHA-256 (hex) of everything read from fd; *size gets the byte count. */
+int ronda_hash_fd(int fd, char hash[RONDA_HASH_HEX], uint64_t *size);
+
 /* RONDA_OK if s is 64 lowercase hex digits. */
 int ronda_hash_check(const char *hash);
 

@@ -1,0 +1,572 @@
+/*
+ * restore.c — compare a root with a snapshot, plan, and put it back.
+ *
+ * The plan is a merge of two sorted lists: the snapshot's manifest and a
+ * fresh walk of the root.  Applying runs in phases so that every step has
+ * what it needs: (1) move files that appeared into quarantine, (2) remove
+ * directories that appeared and are now empty, (3) make missing
+ * directories, (4) write files and links, fix metadata.  Every step opens
+ * its parent beneath the root again (fsops.h), so a directory swapped for
+ * a symlink after planning makes that step fail, never write elsewhere;
+ * and whatever a step would overwrite is kept in the vault first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/i18n.h"
+#include "core/util.h"
+#include "vault/fsops.h"
+#include "vault/internal.h"
+
+const char *ronda_action_name(enum ronda_action a)
+{
+	switch (a) {
+	case RONDA_ACT_NONE: return "none";
+	case RONDA_ACT_WRITE: return "write";
+	case RONDA_ACT_CREATE: return "create";
+	case RONDA_ACT_META: return "metadata";
+	case RONDA_ACT_SYMLINK: return "symlink";
+	case RONDA_ACT_MKDIR: return "mkdir";
+	case RONDA_ACT_QUARANTINE: return "quarantine";
+	case RONDA_ACT_RMDIR: return "rmdir";
+	case RONDA_ACT_CONFLICT: return "conflict";
+	}
+	return "?";
+}
+
+void ronda_plan_release(struct ronda_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->items[i].path);
+		ronda_entry_release(&p->items[i].want);
+	}
+	free(p->items);
+	free(p->root);
+	memset(p, 0, sizeof(*p));
+}
+
+struct now_entry {
+	char *path;
+	struct stat st;
+};
+
+struct now_list {
+	struct now_entry *e;
+	size_t n, alloc;
+};
+
+static int collect_now(const char *relpath, int dirfd, const char *name,
+		       const struct stat *st, void *arg)
+{
+	struct now_list *l = arg;
+
+	l->e = xgrow(l->e, &l->alloc, l->n + 1, sizeof(*l->e));
+	l->e[l->n].path = xstrdup(relpath);
+	l->e[l->n].st = *st;
+	l->n++;
+	return RONDA_OK;
+}
+
+static int cmp_now(const void *a, const void *b)
+{
+	return strcmp(((const struct now_entry *)a)->path, ((const struct now_entry *)b)->path);
+}
+
+static bool under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	return !strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* In scope: the path is one of paths[] or below one. Ancestors of a scoped
+ * path count only for creating missing directories. */
+static int scope(const char *path, const char *const *paths, size_t n)
+{
+	if (!n)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		if (under(path, paths[i]))
+			return 2;
+	for (size_t i = 0; i < n; i++)
+		if (under(paths[i], path))
+			return 1;
+	return 0;
+}
+
+static struct ronda_plan_item *add_item(struct ronda_plan *p, enum ronda_action a,
+					const char *path)
+{
+	struct ronda_plan_item *it;
+
+	p->items = xgrow(p->items, &p->alloc, p->n + 1, sizeof(*p->items));
+	it = &p->items[p->n++];
+	memset(it, 0, sizeof(*it));
+	it->action = a;
+	it->path = xstrdup(path);
+	return it;
+}
+
+static void copy_entry(struct ronda_entry *dst, const struct ronda_entry *src)
+{
+	*dst = *src;
+	dst->path = xstrdup(src->path);
+	dst->target = src->target ? xstrdup(src->target) : NULL;
+}
+
+static char type_of(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) ? 'f' : S_ISDIR(st->st_mode) ? 'd' :
+	       S_ISLNK(st->st_mode) ? 'l' : 0;
+}
+
+static unsigned meta_diff(const struct ronda_entry *e, const struct stat *st, bool mtime)
+{
+	unsigned c = 0;
+
+	if ((st->st_mode & 07777) != e->mode)
+		c |= RONDA_CHG_MODE;
+	if (st->st_uid != e->uid || st->st_gid != e->gid)
+		c |= RONDA_CHG_OWNER;
+	if (mtime && vault_ts_ns(&st->st_mtim) != e->mtime_ns)
+		c |= RONDA_CHG_MTIME;
+	return c;
+}
+
+/* Compare a path present in both. */
+static int plan_both(struct ronda_plan *p, int rootfd, const struct ronda_entry *e,
+		     const struct now_entry *now)
+{
+	char t = type_of(&now->st);
+	struct ronda_plan_item *it;
+	unsigned c;
+
+	if (t != e->type) {
+		if (t == 'd') {
+			/* the directory's content is quarantined on its own */
+			it = add_item(p, RONDA_ACT_RMDIR, e->path);
+			it->have_now = true;
+			it->now = now->st;
+			it->changed = RONDA_CHG_TYPE;
+		} else if (e->type == 'd' || !t) {
+			it = add_item(p, RONDA_ACT_QUARANTINE, e->path);
+			it->have_now = true;
+			it->now = now->st;
+			it->changed = RONDA_CHG_TYPE;
+			if (!t)
+				it->action = RONDA_ACT_CONFLICT;
+		}
+		it = add_item(p, e->type == 'f' ? RONDA_ACT_WRITE : e->type == 'l' ?
+			      RONDA_ACT_SYMLINK : RONDA_ACT_MKDIR, e->path);
+		copy_entry(&it->want, e);
+		it->have_now = true;
+		it->now = now->st;
+		it->changed = RONDA_CHG_TYPE;
+		return RONDA_OK;
+	}
+	if (t == 'l') {
+		char *target = NULL;
+		const char *base;
+		int dfd, rc;
+
+		if ((rc = ronda_fs_open_parent(rootfd, e->path, false, 0, &dfd, &base)))
+			return rc;
+		rc = vault_readlink(dfd, base, &target);
+		close(dfd);
+		if (rc)
+			return rc;
+		c = strcmp(target, e->target ? e->target : "") ? RONDA_CHG_CONTENT : 0;
+		free(target);
+		if (!c) {
+			p->n_unchanged++;
+			return RONDA_OK;
+		}
+		it = add_item(p, RONDA_ACT_SYMLINK, e->path);
+		copy_entry(&it->want, e);
+		it->have_now = true;
+		it->now = now->st;
+		it->changed = c;
+		return RONDA_OK;
+	}
+	if (t == 'd') {
+		c = meta_diff(e, &now->st, false);
+		if (!c) {
+			p->n_unchanged++;
+			return RONDA_OK;
+		}
+		it = add_item(p, RONDA_ACT_META, e->path);
+		copy_entry(&it->want, e);
+		it->have_now = true;
+		it->now = now->st;
+		it->changed = c;
+		return RONDA_OK;
+	}
+	/* regular file: same inode, size, mtime and ctime means same bytes
+	 * (ctime cannot be set back); otherwise hash what is there */
+	c = meta_diff(e, &now->st, true);
+	{
+		char hash[RONDA_HASH_HEX] = "";
+
+		if ((uint64_t)now->st.st_size != e->size)
+			c |= RONDA_CHG_CONTENT;
+		else if (!(now->st.st_ino == e->ino && vault_ts_ns(&now->st.st_ctim) == e->ctime_ns &&
+			   vault_ts_ns(&now->st.st_mtim) == e->mtime_ns)) {
+			int fd, rc;
+
+			rc = ronda_fs_open_beneath(rootfd, e->path, O_RDONLY | O_NONBLOCK, 0, &fd);
+			if (!rc) {
+				rc = ronda_hash_fd(fd, hash, NULL);
+				close(fd);
+			}
+			if (rc)
+				return rc;
+			if (strcmp(hash, e->hash))
+				c |= RONDA_CHG_CONTENT;
+		}
+		if (!c) {
+			p->n_unchanged++;
+			return RONDA_OK;
+		}
+		it = add_item(p, c & RONDA_CHG_CONTENT ? RONDA_ACT_WRITE : RONDA_ACT_META, e->path);
+		copy_entry(&it->want, e);
+		it->have_now = true;
+		it->now = now->st;
+		it->changed = c;
+		memcpy(it->hash_now, hash, sizeof(hash));
+	}
+	return RONDA_OK;
+}
+
+static void plan_error(struct ronda_buf *err, const char *path, int rc)
+{
+	ronda_buf_reset(err);
+	ronda_buf_addf(err, _("cannot compare '%s': %s"), path, ronda_strerror(rc));
+}
+
+int ronda_restore_plan(struct ronda_vault *v, const struct ronda_site *site,
+		       int64_t snapshot_id, const char *const *paths,
+		       size_t n_paths, struct ronda_plan *plan,
+		       struct ronda_buf *err)
+{
+	struct ronda_entry *ents = NULL;
+	struct now_list now = { 0 };
+	size_t n_ents = 0, i = 0, j = 0;
+	int rootfd = -1, rc;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->site_id = site->id;
+	plan->snapshot_id = snapshot_id;
+	plan->root = xstrdup(site->root);
+	for (size_t k = 0; k < n_paths; k++)
+		if ((rc = ronda_fs_check_relpath(paths[k]))) {
+			ronda_buf_reset(err);
+			ronda_buf_addf(err, _("'%s' is not a path inside the site"), paths[k]);
+			return rc;
+		}
+	if ((rc = ronda_snapshot_entries(v, snapshot_id, &ents, &n_ents, err)))
+		return rc;
+	if ((rc = ronda_fs_open_root(site->root, &rootfd))) {
+		ronda_buf_reset(err);
+		ronda_buf_addf(err, _("cannot open '%s': %s"), site->root, ronda_strerror(rc));
+		goto out;
+	}
+	if ((rc = vault_walk(v, rootfd, NULL, collect_now, NULL, &now))) {
+		ronda_buf_reset(err);
+		ronda_buf_addf(err, _("cannot read '%s': %s"), site->root, ronda_strerror(rc));
+		goto out;
+	}
+	if (now.n)
+		qsort(now.e, now.n, sizeof(*now.e), cmp_now);
+	while (i < n_ents || j < now.n) {
+		int cmp = i >= n_ents ? 1 : j >= now.n ? -1 : strcmp(ents[i].path, now.e[j].path);
+
+		if (cmp < 0) {
+			struct ronda_entry *e = &ents[i++];
+			int sc = scope(e->path, paths, n_paths);
+			struct ronda_plan_item *it;
+
+			if (!sc || (sc == 1 && e->type != 'd') || !e->type)
+				continue;
+			it = add_item(plan, e->type == 'f' ? RONDA_ACT_CREATE : e->type == 'l' ?
+				      RONDA_ACT_SYMLINK : RONDA_ACT_MKDIR, e->path);
+			copy_entry(&it->want, e);
+		} else if (cmp > 0) {
+			struct now_entry *ne = &now.e[j++];
+			struct ronda_plan_item *it;
+			char t = type_of(&ne->st);
+
+			if (scope(ne->path, paths, n_paths) != 2)
+				continue;
+			if (t == 'f' || t == 'l' || t == 'd') {
+				it = add_item(plan, t == 'd' ? RONDA_ACT_RMDIR : RONDA_ACT_QUARANTINE,
+					      ne->path);
+				it->have_now = true;
+				it->now = ne->st;
+			}
+		} else {
+			struct ronda_entry *e = &ents[i++];
+			struct now_entry *ne = &now.e[j++];
+			int sc = scope(e->path, paths, n_paths);
+
+			if (!sc || (sc == 1 && e->type == 'd' && S_ISDIR(ne->st.st_mode)))
+				continue;
+			if (sc == 1 && e->type != 'd')
+				continue;
+			if ((rc = plan_both(plan, rootfd, e, ne))) {
+				plan_error(err, e->path, rc);
+				goto out;
+			}
+		}
+	}
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	for (size_t k = 0; k < n_ents; k++)
+		ronda_entry_release(&ents[k]);
+	free(ents);
+	for (size_t k = 0; k < now.n; k++)
+		free(now.e[k].path);
+	free(now.e);
+	return rc;
+}
+
+/* ---- apply ---- */
+
+struct fill_obj {
+	struct ronda_store *store;
+	const char *hash;
+};
+
+static int fill_object(int fd, void *arg)
+{
+	struct fill_obj *f = arg;
+
+	return ronda_store_get_fd(f->store, f->hash, fd);
+}
+
+static void meta_of(const struct ronda_entry *e, struct ronda_fs_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->mode = e->mode;
+	m->uid = e->uid;
+	m->gid = e->gid;
+	m->set_owner = geteuid() == 0;
+	m->set_mtime = true;
+	m->mtime.tv_sec = e->mtime_ns / 1000000000;
+	m->mtime.tv_nsec = e->mtime_ns % 1000000000;
+}
+
+struct apply {
+	struct ronda_vault *v;
+	struct ronda_plan *plan;
+	const char *reason;
+	int rootfd;
+	struct ronda_buf *err;
+	struct ronda_buf msg;
+};
+
+/* Keep whatever is at the item's path before it is overwritten. */
+static int keep_current(struct apply *a, struct ronda_plan_item *it, int dfd, const char *base)
+{
+	struct stat st;
+
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? RONDA_OK : ronda_err_from_errno(errno);
+	if (S_ISDIR(st.st_mode))
+		return RONDA_EEXIST;
+	return vault_keep_copy(a->v, a->plan->site_id, a->rootfd, a->plan->root, it->path,
+			       "", a->reason, "replaced", &it->quarantine_id, NULL, &a->msg);
+}
+
+static int do_write(struct apply *a, struct ronda_plan_item *it)
+{
+	struct ronda_fs_meta meta;
+	struct fill_obj fo = { a->v->store, it->want.hash };
+	const char *base;
+	int dfd, rc;
+
+	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
+		return rc;
+	/* fetch first: a damaged object must not cost the current file */
+	if ((rc = ronda_store_verify(a->v->store, it->want.hash)))
+		goto out;
+	if ((rc = keep_current(a, it, dfd, base)))
+		goto out;
+	meta_of(&it->want, &meta);
+	if (it->want.type == 'l')
+		rc = ronda_fs_replace_symlink(dfd, base, it->want.target ? it->want.target : "",
+					      &meta);
+	else
+		rc = ronda_fs_replace(dfd, base, fill_object, &fo, &meta);
+out:
+	close(dfd);
+	return rc;
+}
+
+static int do_meta(struct apply *a, struct ronda_plan_item *it)
+{
+	struct ronda_fs_meta m;
+	struct stat st;
+	int fd, rc;
+
+	rc = ronda_fs_open_beneath(a->rootfd, it->path,
+				   O_RDONLY | O_NONBLOCK | (it->want.type == 'd' ? O_DIRECTORY : 0),
+				   0, &fd);
+	if (rc)
+		return rc;
+	meta_of(&it->want, &m);
+	if (fstat(fd, &st) < 0) {
+		rc = ronda_err_from_errno(errno);
+	} else if (st.st_ino != it->now.st_ino ||
+		   vault_ts_ns(&st.st_ctim) != vault_ts_ns(&it->now.st_ctim)) {
+		rc = RONDA_ECHANGED;   /* not what was planned: leave it */
+	} else {
+		if (m.set_owner && fchown(fd, m.uid, m.gid) < 0)
+			rc = ronda_err_from_errno(errno);
+		else if (fchmod(fd, m.mode & 07777) < 0)
+			rc = ronda_err_from_errno(errno);
+		else if (it->want.type == 'f') {
+			struct timespec ts[2] = { { 0, UTIME_OMIT }, m.mtime };
+			if (futimens(fd, ts) < 0)
+				rc = ronda_err_from_errno(errno);
+		}
+		if (!rc && fsync(fd) < 0)
+			rc = ronda_err_from_errno(errno);
+	}
+	close(fd);
+	return rc;
+}
+
+static int do_mkdir(struct apply *a, struct ronda_plan_item *it)
+{
+	const char *base;
+	struct stat st;
+	int dfd, rc, fd;
+
+	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
+		return rc;
+	if (mkdirat(dfd, base, 0700) < 0 && errno != EEXIST) {
+		rc = ronda_err_from_errno(errno);
+		goto out;
+	}
+	fd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOTDIR || errno == ELOOP ? RONDA_EEXIST : ronda_err_from_errno(errno);
+		goto out;
+	}
+	if (fstat(fd, &st) == 0) {
+		if (geteuid() == 0 && fchown(fd, it->want.uid, it->want.gid) < 0)
+			rc = ronda_err_from_errno(errno);
+		else if (fchmod(fd, it->want.mode & 07777) < 0)
+			rc = ronda_err_from_errno(errno);
+	}
+	close(fd);
+	if (!rc)
+		rc = ronda_fs_fsync_dir(dfd);
+out:
+	close(dfd);
+	return rc;
+}
+
+static int do_rmdir(struct apply *a, struct ronda_plan_item *it)
+{
+	const char *base;
+	int dfd, rc = RONDA_OK;
+
+	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, false, 0, &dfd, &base)))
+		return rc;
+	if (unlinkat(dfd, base, AT_REMOVEDIR) < 0)
+		rc = errno == ENOTEMPTY || errno == EEXIST ? RONDA_EEXIST :
+		     errno == ENOTDIR ? RONDA_ECHANGED : ronda_err_from_errno(errno);
+	else
+		rc = ronda_fs_fsync_dir(dfd);
+	close(dfd);
+	return rc;
+}
+
+static int run_item(struct apply *a, struct ronda_plan_item *it)
+{
+	ronda_buf_reset(&a->msg);
+	ronda_fs_debug_pause("restore-item");
+	switch (it->action) {
+	case RONDA_ACT_QUARANTINE: {
+		struct ronda_site site = { a->plan->site_id, NULL, a->plan->root, 0 };
+		return ronda_quarantine_move(a->v, &site, a->rootfd, a->plan->root, it->path,
+					     it->rule, a->reason, &it->quarantine_id, &a->msg);
+	}
+	case RONDA_ACT_RMDIR:
+		return do_rmdir(a, it);
+	case RONDA_ACT_MKDIR:
+		return do_mkdir(a, it);
+	case RONDA_ACT_WRITE:
+	case RONDA_ACT_CREATE:
+	case RONDA_ACT_SYMLINK:
+		return do_write(a, it);
+	case RONDA_ACT_META:
+		return do_meta(a, it);
+	case RONDA_ACT_CONFLICT:
+		return RONDA_EUNSUPPORTED;
+	case RONDA_ACT_NONE:
+		break;
+	}
+	return RONDA_OK;
+}
+
+static int phase_of(enum ronda_action a)
+{
+	switch (a) {
+	case RONDA_ACT_QUARANTINE: case RONDA_ACT_CONFLICT: return 0;
+	case RONDA_ACT_RMDIR: return 1;
+	case RONDA_ACT_MKDIR: return 2;
+	default: return 3;
+	}
+}
+
+int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
+			const char *reason,
+			void (*on_item)(const struct ronda_plan_item *it, void *arg),
+			void *arg, struct ronda_buf *err)
+{
+	struct apply a = { v, plan, reason ? reason : "restore", -1, err, RONDA_BUF_INIT(8192) };
+	int first = RONDA_OK, rc;
+
+	if ((rc = ronda_fs_open_root(plan->root, &a.rootfd))) {
+		ronda_buf_reset(err);
+		ronda_buf_addf(err, _("cannot open '%s': %s"), plan->root, ronda_strerror(rc));
+		return rc;
+	}
+	for (int phase = 0; phase < 4; phase++) {
+		for (size_t k = 0; k < plan->n; k++) {
+			/* directories go away deepest first */
+			size_t i = phase == 1 ? plan->n - 1 - k : k;
+			struct ronda_plan_item *it = &plan->items[i];
+
+			if (phase_of(it->action) != phase)
+				continue;
+			it->result = run_item(&a, it);
+			if (it->result && !first) {
+				first = it->result;
+				ronda_buf_reset(err);
+				if (a.msg.len)
+					ronda_buf_addstr(err, a.msg.buf);
+				else
+					ronda_buf_addf(err, _("cannot %s '%s': %s"),
+						       ronda_action_name(it->action), it->path,
+						       ronda_strerror(it->result));
+			}
+			if (on_item)
+				on_item(it, arg);
+			/* the vault itself failing makes every next step fail too */
+			if (it->result == RONDA_ENOSPC || it->result == RONDA_EROFS ||
+			    it->result == RONDA_EDB)
+				goto out;
+		}
+	}
+out:
+	close(a.rootfd);
+	ronda_buf_release(&a.msg);
+	return first;
+}

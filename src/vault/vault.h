@@ -1,0 +1,239 @@
+/*
+ * vault.h — snapshots, restore, quarantine and garbage collection.
+ *
+ * A vault is the object store (store.h) under STATE/vault plus four tables
+ * in the state database (migration 3 in state/db.c): vault_snapshots,
+ * vault_entries (one manifest row per path per snapshot), vault_objects
+ * (sizes of stored objects) and vault_quarantine (files taken out of a
+ * web root, or overwritten by a restore, with their metadata and the rule
+ * that caught them).
+ *
+ * Crash safety: objects are written before the database rows that refer to
+ * them and are only removed (gc) after the rows that referred to them are
+ * gone, all under the store lock; a crash leaves at worst unreferenced
+ * objects, which the next gc collects.  Writes into a web root go through
+ * fsops.h: resolved beneath the root, atomic, and before any file of the
+ * root is overwritten or moved, its current content is stored and recorded
+ * in vault_quarantine (committed), so nothing is ever lost.
+ *
+ * Paths in entries are relative to the site's root, raw bytes (any byte but
+ * NUL and '/'-separated); a path given on a command line is made relative
+ * by the front end.
+ *
+ * The core never prints: per-item progress and errors go to callbacks.
+ */
+#ifndef RONDA_VAULT_VAULT_H
+#define RONDA_VAULT_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "state/db.h"
+#include "vault/store.h"
+
+struct ronda_vault {
+	struct ronda_db *db;        /* borrowed */
+	struct ronda_store *store;  /* owned */
+	struct stat state_st;       /* the state directory, never walked */
+};
+
+/* Open STATE/vault for db, taking the vault lock (RONDA_EBUSY when another
+ * ronda writes).  key_file may be NULL (no encryption). */
+int ronda_vault_open(struct ronda_db *db, const char *state_dir,
+		     const char *key_file, struct ronda_vault *v,
+		     struct ronda_buf *err);
+void ronda_vault_close(struct ronda_vault *v);
+
+/* One manifest entry (also what a restore wants a path to be). */
+struct ronda_entry {
+	char *path;
+	char type;                  /* 'f' file, 'd' directory, 'l' symlink */
+	uint32_t mode;              /* permission bits (07777) */
+	uint32_t uid, gid;
+	uint64_t size;
+	int64_t mtime_ns, ctime_ns;
+	uint64_t ino, nlink;
+	char hash[RONDA_HASH_HEX];  /* files: "" otherwise */
+	char *target;               /* symlinks: NULL otherwise */
+};
+void ronda_entry_release(struct ronda_entry *e);
+
+typedef void (*ronda_vault_error_fn)(const char *path, ronda_err err, void *arg);
+
+/* ---- snapshots ---- */
+
+struct ronda_snapshot_info {
+	int64_t id, site_id;
+	int64_t created_ns;
+	char *site;                 /* site name */
+	char *root;
+	uint64_t n_files, n_bytes, n_new_objects, n_new_bytes;
+	uint64_t n_reused;          /* files whose hash came from the previous one */
+	uint64_t n_errors;          /* unreadable entries, left out */
+	bool encrypted;
+	char *message;
+};
+void ronda_snapshot_info_release(struct ronda_snapshot_info *s);
+
+/* Snapshot the site's root: walk it without following symlinks or leaving
+ * its filesystem, store new contents, record the manifest in one
+ * transaction.  Unreadable entries go to on_error and are left out. */
+int ronda_snapshot_create(struct ronda_vault *v, const struct ronda_site *site,
+			  const char *message, ronda_vault_error_fn on_error,
+			  void *arg, struct ronda_snapshot_info *out,
+			  struct ronda_buf *err);
+
+/* Snapshots of one site (site_id > 0) or all, oldest first. */
+int ronda_snapshot_list(struct ronda_vault *v, int64_t site_id,
+			struct ronda_snapshot_info **list, size_t *n,
+			struct ronda_buf *err);
+
+/* Snapshot by spec: NULL or "latest" (newest of the site), a number (its
+ * id; must belong to the site), "-N" (N-th before the newest). */
+int ronda_snapshot_find(struct ronda_vault *v, int64_t site_id,
+			const char *spec, int64_t *id, struct ronda_buf *err);
+
+/* Load the manifest of a snapshot, sorted by path (bytewise). */
+int ronda_snapshot_entries(struct ronda_vault *v, int64_t snapshot_id,
+			   struct ronda_entry **entries, size_t *n,
+			   struct ronda_buf *err);
+
+/* ---- restore ---- */
+
+enum ronda_action {
+	RONDA_ACT_NONE = 0,
+	RONDA_ACT_WRITE,            /* content differs: write it back */
+	RONDA_ACT_CREATE,           /* missing: create the file */
+	RONDA_ACT_META,             /* same content, mode/owner/mtime differ */
+	RONDA_ACT_SYMLINK,          /* (re)create a symlink */
+	RONDA_ACT_MKDIR,            /* missing directory */
+	RONDA_ACT_QUARANTINE,       /* appeared since: move into quarantine */
+	RONDA_ACT_RMDIR,            /* directory that appeared, empty once its
+				       content is quarantined */
+	RONDA_ACT_CONFLICT          /* cannot be done safely; say why */
+};
+const char *ronda_action_name(enum ronda_action a);
+
+#define RONDA_CHG_CONTENT 0x01u
+#define RONDA_CHG_MODE    0x02u
+#define RONDA_CHG_OWNER   0x04u
+#define RONDA_CHG_MTIME   0x08u
+#define RONDA_CHG_TYPE    0x10u
+
+struct ronda_plan_item {
+	enum ronda_action action;
+	char *path;
+	unsigned changed;           /* RONDA_CHG_* */
+	struct ronda_entry want;    /* from the snapshot (unless QUARANTINE) */
+	bool have_now;
+	struct stat now;            /* what was there when planned */
+	char hash_now[RONDA_HASH_HEX];  /* content found, when hashed */
+	const char *rule;           /* QUARANTINE: rule that caught it, or NULL */
+	ronda_err result;           /* after apply */
+	int64_t quarantine_id;      /* row holding the previous content, or 0 */
+};
+
+struct ronda_plan {
+	int64_t site_id;
+	int64_t snapshot_id;
+	char *root;
+	struct ronda_plan_item *items;
+	size_t n, alloc;
+	uint64_t n_unchanged;
+};
+void ronda_plan_release(struct ronda_plan *p);
+
+/* Compare the root with a snapshot (limited to paths[] and what lies below
+ * them when n_paths > 0) and plan what a restore does. */
+int ronda_restore_plan(struct ronda_vault *v, const struct ronda_site *site,
+		       int64_t snapshot_id, const char *const *paths,
+		       size_t n_paths, struct ronda_plan *plan,
+		       struct ronda_buf *err);
+
+/* Carry out a plan, item by item (each atomic); item->result says how each
+ * went; on_item (may be NULL) is called after each.  Returns RONDA_OK if
+ * every item succeeded, else the first error (the others still ran). */
+int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
+			const char *reason,
+			void (*on_item)(const struct ronda_plan_item *it, void *arg),
+			void *arg, struct ronda_buf *err);
+
+/* ---- quarantine ---- */
+
+struct ronda_qitem {
+	int64_t id, site_id;
+	char *root, *path;
+	char type;
+	uint32_t mode, uid, gid;
+	uint64_t size, ino;
+	int64_t mtime_ns, ctime_ns, created_ns, done_ns;
+	char hash[RONDA_HASH_HEX];
+	char *target;
+	char *rule, *reason, *state;
+};
+void ronda_qitem_release(struct ronda_qitem *q);
+
+/* Move root/relpath into the vault: store its content, record it (with
+ * rule and reason), then remove it from the root if it is still the same
+ * file.  site may be NULL.  *id gets the quarantine id. */
+int ronda_quarantine_move(struct ronda_vault *v, const struct ronda_site *site,
+			  int rootfd, const char *root, const char *relpath,
+			  const char *rule, const char *reason, int64_t *id,
+			  struct ronda_buf *err);
+
+/* Settle rows left "pending" by an interrupted move. */
+int ronda_quarantine_reconcile(struct ronda_vault *v, struct ronda_buf *err);
+
+int ronda_quarantine_list(struct ronda_vault *v, struct ronda_qitem **items,
+			  size_t *n, struct ronda_buf *err);
+int ronda_quarantine_get(struct ronda_vault *v, int64_t id,
+			 struct ronda_qitem *out, struct ronda_buf *err);
+
+/* Put a quarantined file back at its path (refused if something is there
+ * now unless force, in which case that is quarantined first). */
+int ronda_quarantine_restore(struct ronda_vault *v, int64_t id, bool force,
+			     struct ronda_buf *err);
+
+/* Forget quarantine rows older than `age` seconds (not pending), then gc. */
+int ronda_quarantine_purge(struct ronda_vault *v, uint64_t age, uint64_t *n,
+			   struct ronda_buf *err);
+
+/* ---- maintenance ---- */
+
+struct ronda_gc_stats {
+	uint64_t n_snapshots;       /* snapshots removed */
+	uint64_t n_objects;         /* objects removed */
+	uint64_t n_bytes;           /* bytes freed */
+};
+
+/* Remove objects no row refers to (and interrupted writes). */
+int ronda_vault_gc(struct ronda_vault *v, struct ronda_gc_stats *st,
+		   struct ronda_buf *err);
+
+/* Remove snapshots (keep the newest `keep` per site when keep > 0; remove
+ * those older than `older_than` seconds when > 0, but never a site's
+ * newest), then gc. */
+int ronda_vault_prune(struct ronda_vault *v, int64_t site_id, uint64_t keep,
+		      uint64_t older_than, struct ronda_gc_stats *st,
+		      struct ronda_buf *err);
+
+struct ronda_verify_stats {
+	uint64_t n_objects, n_ok, n_damaged, n_missing, n_locked, n_unreferenced;
+};
+/* Re-hash every object; report damaged ones (RONDA_ECORRUPT), ones that
+ * need a key (RONDA_ECRYPTO) and hashes referenced but missing
+ * (RONDA_ENOENT) through on_bad(hash, err, where). */
+int ronda_vault_verify(struct ronda_vault *v,
+		       void (*on_bad)(const char *hash, ronda_err e,
+				      const char *where, void *arg),
+		       void *arg, struct ronda_verify_stats *st,
+		       struct ronda_buf *err);
+
+/* Current time in unix nanoseconds. */
+int64_t ronda_wall_ns(void);
+
+#endif
