@@ -391,7 +391,7 @@ static int do_write(struct apply *a, struct ronda_plan_item *it)
 	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
 		return rc;
 	/* fetch first: a damaged object must not cost the current file */
-	if ((rc = ronda_store_verify(a->v->store, it->want.hash)))
+	if (it->want.type == 'f' && (rc = ronda_store_verify(a->v->store, it->want.hash)))
 		goto out;
 	if ((rc = keep_current(a, it, dfd, base)))
 		goto out;

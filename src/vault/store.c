@@ -120,8 +120,46 @@ static void key_id(const unsigned char *key, unsigned char out[16])
 			   key, RONDA_KEY_BYTES);
 }
 
+bool ronda_store_key_expected(struct ronda_store *s)
+{
+	struct stat st;
+
+	return fstatat(s->dirfd, "key-id", &st, 0) == 0;
+}
+
+/* Remember which key encrypts this vault; a different key is refused. */
+static int check_key_id(struct ronda_store *s)
+{
+	unsigned char have[16];
+	size_t got = 0;
+	int fd, rc = RONDA_OK;
+
+	fd = openat(s->dirfd, "key-id", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = ronda_fs_read_full(fd, have, sizeof(have), &got);
+		close(fd);
+		if (!rc && (got != sizeof(have) || sodium_memcmp(have, s->key_id, 16)))
+			rc = RONDA_ECRYPTO;
+		return rc;
+	}
+	if (errno != ENOENT)
+		return err_errno();
+	fd = openat(s->dirfd, "key-id", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? check_key_id(s) : err_errno();
+	rc = ronda_fs_write_all(fd, s->key_id, sizeof(s->key_id));
+	if (!rc && fsync(fd) < 0)
+		rc = err_errno();
+	close(fd);
+	if (!rc)
+		rc = ronda_fs_fsync_dir(s->dirfd);
+	return rc;
+}
+
 int ronda_store_set_key(struct ronda_store *s, const unsigned char *key)
 {
+	int rc;
+
 	if (!s->key) {
 		s->key = sodium_malloc(RONDA_KEY_BYTES);
 		if (!s->key)
@@ -129,7 +167,12 @@ int ronda_store_set_key(struct ronda_store *s, const unsigned char *key)
 	}
 	memcpy(s->key, key, RONDA_KEY_BYTES);
 	key_id(s->key, s->key_id);
-	return RONDA_OK;
+	if ((rc = check_key_id(s))) {
+		sodium_memzero(s->key, RONDA_KEY_BYTES);
+		sodium_free(s->key);
+		s->key = NULL;
+	}
+	return rc;
 }
 
 bool ronda_store_encrypted(const struct ronda_store *s)
@@ -167,12 +210,16 @@ int ronda_store_lock(struct ronda_store *s)
 
 int ronda_key_generate(const char *path)
 {
-	unsigned char *key = sodium_malloc(RONDA_KEY_BYTES);
-	char *text = sodium_malloc(128);
+	unsigned char *key;
+	char *text;
 	int fd = -1, rc = RONDA_OK;
 	size_t n;
 
-	if (sodium_init() < 0 || !key || !text) {
+	if (sodium_init() < 0)
+		return RONDA_ECRYPTO;
+	key = sodium_malloc(RONDA_KEY_BYTES);
+	text = sodium_malloc(128);
+	if (!key || !text) {
 		rc = RONDA_ECRYPTO;
 		goto out;
 	}

@@ -51,6 +51,10 @@ void ronda_store_free(struct ronda_store *s);
 int ronda_store_set_key(struct ronda_store *s, const unsigned char *key);
 bool ronda_store_encrypted(const struct ronda_store *s);
 
+/* True when objects of this vault were encrypted (VAULT/key-id exists):
+ * writers must then be given the key, so nothing lands unencrypted. */
+bool ronda_store_key_expected(struct ronda_store *s);
+
 /* zstd level for new objects (default 3). */
 void ronda_store_set_level(struct ronda_store *s, int level);
 

@@ -86,6 +86,12 @@ int ronda_vault_open(struct ronda_db *db, const char *state_dir,
 		}
 		rc = ronda_store_set_key(v->store, key);
 		sodium_memzero(key, sizeof(key));
+		if (rc) {
+			ronda_buf_reset(err);
+			ronda_buf_addf(err, rc == RONDA_ECRYPTO
+				       ? _("key file '%s' is not the key of this vault")
+				       : _("cannot use key file '%s': %s"), key_file, ronda_strerror(rc));
+		}
 	}
 out:
 	if (rc) {
@@ -269,18 +275,22 @@ struct snap {
 	struct ronda_vault *v;
 	struct ronda_snapshot_info *info;
 	sqlite3_stmt *prev, *ins, *obj;
-	int64_t prev_id;
+	int64_t prev_id, prev_ns;
 	ronda_vault_error_fn on_error;
 	void *arg;
 	struct ronda_buf *err;
 };
+
+#define RACY_NS ((int64_t)50 * 1000000)
 
 static bool reuse_prev(struct snap *s, const struct ronda_entry *e, char *hash)
 {
 	sqlite3_stmt *q = s->prev;
 	bool ok = false;
 
-	if (!q)
+	/* an entry changed around the previous snapshot's start may have
+	 * changed again within the timestamp granularity: read it again */
+	if (!q || e->ctime_ns >= s->prev_ns - RACY_NS || e->mtime_ns >= s->prev_ns - RACY_NS)
 		return false;
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, s->prev_id);
@@ -325,10 +335,13 @@ static int store_file(struct snap *s, int dirfd, const char *name, struct ronda_
 		return rc;
 	/* the manifest describes what was stored */
 	{
-		char *path = e->path;
+		char *path = e->path, hash[RONDA_HASH_HEX];
+
+		memcpy(hash, e->hash, sizeof(hash));
 		e->path = NULL;
 		ronda_entry_release(e);
 		vault_entry_from_stat(e, path, &a);
+		memcpy(e->hash, hash, sizeof(hash));
 		free(path);
 	}
 	e->size = size;
@@ -419,7 +432,7 @@ int ronda_snapshot_create(struct ronda_vault *v, const struct ronda_site *site,
 			  void *arg, struct ronda_snapshot_info *out,
 			  struct ronda_buf *err)
 {
-	struct snap s = { v, out, NULL, NULL, NULL, 0, on_error, arg, err };
+	struct snap s = { v, out, NULL, NULL, NULL, 0, 0, on_error, arg, err };
 	sqlite3_stmt *q = NULL;
 	char login[64];
 	int rootfd = -1, rc, sr;
@@ -438,12 +451,14 @@ int ronda_snapshot_create(struct ronda_vault *v, const struct ronda_site *site,
 	}
 	if ((rc = ronda_db_begin(v->db, err)))
 		goto out;
-	if ((rc = ronda_db_prepare(v->db, "SELECT max(id) FROM vault_snapshots WHERE site_id = ?1",
-				   &q, err)))
+	if ((rc = ronda_db_prepare(v->db, "SELECT id, created_ns FROM vault_snapshots"
+				   " WHERE site_id = ?1 ORDER BY id DESC LIMIT 1", &q, err)))
 		goto fail;
 	sqlite3_bind_int64(q, 1, site->id);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+	if (sqlite3_step(q) == SQLITE_ROW) {
 		s.prev_id = sqlite3_column_int64(q, 0);
+		s.prev_ns = sqlite3_column_int64(q, 1);
+	}
 	sqlite3_finalize(q);
 	q = NULL;
 	vault_login(login, sizeof(login));

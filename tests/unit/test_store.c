@@ -152,7 +152,13 @@ static void test_encrypted(void **state)
 	assert_null(memmem(obj, (size_t)olen, "rahasia", 7));
 	free(obj);
 
-	/* wrong key, no key */
+	/* wrong key: refused by the vault's key-id, and by each object's */
+	assert_int_equal(ronda_store_set_key(s, key2), RONDA_ECRYPTO);
+	{
+		char kid[400];
+		snprintf(kid, sizeof(kid), "%s/key-id", vault);
+		assert_int_equal(unlink(kid), 0);
+	}
 	assert_int_equal(ronda_store_set_key(s, key2), RONDA_OK);
 	assert_int_equal(ronda_store_get_buf(s, hash, &b), RONDA_ECRYPTO);
 	ronda_store_free(s);
@@ -160,6 +166,13 @@ static void test_encrypted(void **state)
 	assert_int_equal(ronda_store_get_buf(s, hash, &b), RONDA_ECRYPTO);
 
 	/* a flipped bit under the right key is damage */
+	assert_int_equal(ronda_store_set_key(s, key), RONDA_ECRYPTO);
+	assert_false(ronda_store_encrypted(s));
+	{
+		char kid[400];
+		snprintf(kid, sizeof(kid), "%s/key-id", vault);
+		assert_int_equal(unlink(kid), 0);
+	}
 	assert_int_equal(ronda_store_set_key(s, key), RONDA_OK);
 	f = fopen(opath, "r+b");
 	assert_non_null(f);
