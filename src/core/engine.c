@@ -535,6 +535,7 @@ static uint32_t line_of(const struct ronda_file *f, uint64_t off)
 	return line;
 }
 
+__attribute__((format(printf, 6, 0)))
 static int vreport(struct ronda_file *f, const struct ronda_rule *rule,
 		   uint64_t offset, int severity, unsigned confidence,
 		   const char *fmt, va_list ap)
