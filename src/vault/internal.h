@@ -49,4 +49,8 @@ int vault_keep_copy(struct ronda_vault *v, int64_t site_id, int rootfd,
 
 void vault_login(char *out, size_t size);
 
+/* Append an item (path duplicated) to a plan. */
+struct ronda_plan_item *vault_plan_add(struct ronda_plan *p, enum ronda_action a,
+				       const char *path);
+
 #endif

@@ -44,6 +44,9 @@ void ronda_plan_release(struct ronda_plan *p)
 		ronda_entry_release(&p->items[i].want);
 	}
 	free(p->items);
+	for (size_t i = 0; i < p->n_unresolved; i++)
+		free(p->unresolved[i].path);
+	free(p->unresolved);
 	free(p->root);
 	memset(p, 0, sizeof(*p));
 }
@@ -97,8 +100,8 @@ static int scope(const char *path, const char *const *paths, size_t n)
 	return 0;
 }
 
-static struct ronda_plan_item *add_item(struct ronda_plan *p, enum ronda_action a,
-					const char *path)
+struct ronda_plan_item *vault_plan_add(struct ronda_plan *p, enum ronda_action a,
+				       const char *path)
 {
 	struct ronda_plan_item *it;
 
@@ -147,19 +150,19 @@ static int plan_both(struct ronda_plan *p, int rootfd, const struct ronda_entry 
 	if (t != e->type) {
 		if (t == 'd') {
 			/* the directory's content is quarantined on its own */
-			it = add_item(p, RONDA_ACT_RMDIR, e->path);
+			it = vault_plan_add(p, RONDA_ACT_RMDIR, e->path);
 			it->have_now = true;
 			it->now = now->st;
 			it->changed = RONDA_CHG_TYPE;
 		} else if (e->type == 'd' || !t) {
-			it = add_item(p, RONDA_ACT_QUARANTINE, e->path);
+			it = vault_plan_add(p, RONDA_ACT_QUARANTINE, e->path);
 			it->have_now = true;
 			it->now = now->st;
 			it->changed = RONDA_CHG_TYPE;
 			if (!t)
 				it->action = RONDA_ACT_CONFLICT;
 		}
-		it = add_item(p, e->type == 'f' ? RONDA_ACT_WRITE : e->type == 'l' ?
+		it = vault_plan_add(p, e->type == 'f' ? RONDA_ACT_WRITE : e->type == 'l' ?
 			      RONDA_ACT_SYMLINK : RONDA_ACT_MKDIR, e->path);
 		copy_entry(&it->want, e);
 		it->have_now = true;
@@ -184,7 +187,7 @@ static int plan_both(struct ronda_plan *p, int rootfd, const struct ronda_entry 
 			p->n_unchanged++;
 			return RONDA_OK;
 		}
-		it = add_item(p, RONDA_ACT_SYMLINK, e->path);
+		it = vault_plan_add(p, RONDA_ACT_SYMLINK, e->path);
 		copy_entry(&it->want, e);
 		it->have_now = true;
 		it->now = now->st;
@@ -197,7 +200,7 @@ static int plan_both(struct ronda_plan *p, int rootfd, const struct ronda_entry 
 			p->n_unchanged++;
 			return RONDA_OK;
 		}
-		it = add_item(p, RONDA_ACT_META, e->path);
+		it = vault_plan_add(p, RONDA_ACT_META, e->path);
 		copy_entry(&it->want, e);
 		it->have_now = true;
 		it->now = now->st;
@@ -230,7 +233,7 @@ static int plan_both(struct ronda_plan *p, int rootfd, const struct ronda_entry 
 			p->n_unchanged++;
 			return RONDA_OK;
 		}
-		it = add_item(p, c & RONDA_CHG_CONTENT ? RONDA_ACT_WRITE : RONDA_ACT_META, e->path);
+		it = vault_plan_add(p, c & RONDA_CHG_CONTENT ? RONDA_ACT_WRITE : RONDA_ACT_META, e->path);
 		copy_entry(&it->want, e);
 		it->have_now = true;
 		it->now = now->st;
@@ -290,7 +293,7 @@ int ronda_restore_plan(struct ronda_vault *v, const struct ronda_site *site,
 
 			if (!sc || (sc == 1 && e->type != 'd') || !e->type)
 				continue;
-			it = add_item(plan, e->type == 'f' ? RONDA_ACT_CREATE : e->type == 'l' ?
+			it = vault_plan_add(plan, e->type == 'f' ? RONDA_ACT_CREATE : e->type == 'l' ?
 				      RONDA_ACT_SYMLINK : RONDA_ACT_MKDIR, e->path);
 			copy_entry(&it->want, e);
 		} else if (cmp > 0) {
@@ -301,7 +304,7 @@ int ronda_restore_plan(struct ronda_vault *v, const struct ronda_site *site,
 			if (scope(ne->path, paths, n_paths) != 2)
 				continue;
 			if (t == 'f' || t == 'l' || t == 'd') {
-				it = add_item(plan, t == 'd' ? RONDA_ACT_RMDIR : RONDA_ACT_QUARANTINE,
+				it = vault_plan_add(plan, t == 'd' ? RONDA_ACT_RMDIR : RONDA_ACT_QUARANTINE,
 					      ne->path);
 				it->have_now = true;
 				it->now = ne->st;
@@ -378,7 +381,8 @@ static int keep_current(struct apply *a, struct ronda_plan_item *it, int dfd, co
 	if (S_ISDIR(st.st_mode))
 		return RONDA_EEXIST;
 	return vault_keep_copy(a->v, a->plan->site_id, a->rootfd, a->plan->root, it->path,
-			       "", a->reason, "replaced", &it->quarantine_id, NULL, &a->msg);
+			       it->rule ? it->rule : "", a->reason, "replaced",
+			       &it->quarantine_id, NULL, &a->msg);
 }
 
 static int do_write(struct apply *a, struct ronda_plan_item *it)

@@ -660,6 +660,47 @@ int ronda_snapshot_entries(struct ronda_vault *v, int64_t snapshot_id,
 	return rc;
 }
 
+int ronda_snapshot_entry(struct ronda_vault *v, int64_t snapshot_id,
+			 const char *path, struct ronda_entry *out,
+			 struct ronda_buf *err)
+{
+	sqlite3_stmt *q;
+	int rc, sr;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = ronda_db_prepare(v->db,
+			"SELECT path, type, mode, uid, gid, size, mtime_ns, ctime_ns, ino, nlink,"
+			" hash, target FROM vault_entries WHERE snapshot_id = ?1 AND path = ?2",
+			&q, err)))
+		return rc;
+	sqlite3_bind_int64(q, 1, snapshot_id);
+	vault_bind_path(q, 2, path);
+	sr = sqlite3_step(q);
+	if (sr == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(q, 1), *h;
+
+		out->path = vault_column_str(q, 0);
+		out->type = t ? (char)t[0] : 0;
+		out->mode = (uint32_t)sqlite3_column_int64(q, 2);
+		out->uid = (uint32_t)sqlite3_column_int64(q, 3);
+		out->gid = (uint32_t)sqlite3_column_int64(q, 4);
+		out->size = (uint64_t)sqlite3_column_int64(q, 5);
+		out->mtime_ns = sqlite3_column_int64(q, 6);
+		out->ctime_ns = sqlite3_column_int64(q, 7);
+		out->ino = (uint64_t)sqlite3_column_int64(q, 8);
+		out->nlink = (uint64_t)sqlite3_column_int64(q, 9);
+		h = sqlite3_column_text(q, 10);
+		if (h && !ronda_hash_check((const char *)h))
+			memcpy(out->hash, h, RONDA_HASH_HEX);
+		out->target = vault_column_str(q, 11);
+		rc = RONDA_OK;
+	} else if (!(rc = ronda_db_check(v->db, sr, _("cannot read snapshot"), err))) {
+		rc = RONDA_ENOTFOUND;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* ---- gc, prune, verify ---- */
 
 struct hashset {

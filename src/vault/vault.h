@@ -135,6 +135,14 @@ struct ronda_plan_item {
 	const char *rule;           /* QUARANTINE: rule that caught it, or NULL */
 	ronda_err result;           /* after apply */
 	int64_t quarantine_id;      /* row holding the previous content, or 0 */
+	int64_t from_snapshot;      /* clean: snapshot `want` comes from */
+};
+
+/* clean: a flagged file ronda could not fix (no clean copy anywhere). */
+struct ronda_unresolved {
+	char *path;
+	const char *rule;           /* engine-owned */
+	const char *why;            /* static, translated at print time (N_) */
 };
 
 struct ronda_plan {
@@ -144,6 +152,9 @@ struct ronda_plan {
 	struct ronda_plan_item *items;
 	size_t n, alloc;
 	uint64_t n_unchanged;
+	struct ronda_unresolved *unresolved;
+	size_t n_unresolved, alloc_unresolved;
+	uint64_t n_flagged;         /* clean: files the scan flagged */
 };
 void ronda_plan_release(struct ronda_plan *p);
 
@@ -161,6 +172,33 @@ int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
 			const char *reason,
 			void (*on_item)(const struct ronda_plan_item *it, void *arg),
 			void *arg, struct ronda_buf *err);
+
+/* One manifest entry of a snapshot; RONDA_ENOTFOUND if absent. */
+int ronda_snapshot_entry(struct ronda_vault *v, int64_t snapshot_id,
+			 const char *path, struct ronda_entry *out,
+			 struct ronda_buf *err);
+
+/* ---- clean ---- */
+
+struct ronda_engine;
+struct ronda_scan_opts;
+
+/* Scan the site with engine e and plan its recovery: a file with a finding
+ * at or above min_severity is quarantined if the latest snapshot does not
+ * have it, else restored from the newest snapshot whose stored copy the
+ * scan finds clean (items carry from_snapshot); if no snapshot has a clean
+ * copy it is listed in plan->unresolved.  scan_opts->on_result and arg
+ * are replaced; the rest (threads, excludes, allowlist...) is used. */
+int ronda_clean_plan(struct ronda_vault *v, const struct ronda_site *site,
+		     struct ronda_engine *e, const struct ronda_scan_opts *scan_opts,
+		     int min_severity, struct ronda_plan *plan,
+		     struct ronda_buf *err);
+
+/* Paths (relative) of files with a finding at or above min_severity. */
+int ronda_clean_flagged(struct ronda_engine *e, const char *root,
+			const struct ronda_scan_opts *scan_opts, int min_severity,
+			char ***paths, const char ***rules, size_t *n,
+			struct ronda_buf *err);
 
 /* ---- quarantine ---- */
 
