@@ -231,7 +231,7 @@ static int deface_scan(void *state, struct ronda_file *f,
 	int score = all.banner - 2 * all.neg;
 	unsigned nt = traits(f, &d);
 
-	if ((idx && score >= 10) || (!idx && score >= 15 && nt >= 2)) {
+	if (all.n_top && ((idx && score >= 10) || (!idx && score >= 15 && nt >= 2))) {
 		struct ronda_buf b = RONDA_BUF_INIT(1024);
 
 		ronda_buf_addf(&b, "banner score %d (negative context %d); phrases:",

@@ -101,6 +101,7 @@ struct scan {
 	size_t n_meta;
 	size_t title_start, title_end;
 	unsigned n_b64;
+	bool weak_obf;          /* minified: digits/separators prove nothing */
 };
 
 /* ---- lexicon scoring over a hit list --------------------------------- */
@@ -159,7 +160,7 @@ static void score_range(struct scan *sc, size_t lo, size_t hi, size_t xlo,
 					seen = true;
 			if (!seen && s->n_brands < MAX_BRANDS) {
 				memcpy(s->brands[s->n_brands++], b, bl + 1);
-				if (h->fl & RONDA_NF_OBFUSCATED) {
+				if (h->fl & (RONDA_NF_FOLDED | RONDA_NF_HIDDEN)) {
 					s->n_obf++;
 					s->first_obf = MIN(s->first_obf, h->off);
 				}
@@ -198,9 +199,13 @@ static void score_range(struct scan *sc, size_t lo, size_t hi, size_t xlo,
 		} else if (count[h->entry] <= 4) {
 			s->spam += 1;
 		}
-		/* a disguised word counts once per entry, and only real words */
-		if ((h->fl & RONDA_NF_OBFUSCATED) && e->weight >= 3 &&
-		    count[h->entry] == 1) {
+		/* a disguised word counts once per entry, and only real words;
+		 * digits and separators also occur by chance in code and
+		 * encoded data, so they need a heavy word */
+		if (count[h->entry] == 1 && e->weight >= 3 &&
+		    ((h->fl & (RONDA_NF_FOLDED | RONDA_NF_HIDDEN)) ||
+		     ((h->fl & (RONDA_NF_LEET | RONDA_NF_JOINED)) &&
+		      e->weight >= 5 && !sc->weak_obf))) {
 			s->n_obf++;
 			s->first_obf = MIN(s->first_obf, h->off);
 		}
@@ -810,10 +815,18 @@ static int analyse(struct scan *sc)
 		}
 	}
 
-	if (body.n_brands && (cta || n_glinks + n_hidden_glinks) &&
-	    adjusted(&body) >= 20)
+	/* brands alone are not enough: code is full of brand-shaped names
+	 * (getslot, registerwin); the page must also speak gambling */
+	int words = adjusted(&body) - 6 * (int)MIN(body.n_brands, 5u);
+
+	if (body.n_brands && body.strong >= 2 && words >= 12 &&
+	    (cta || n_glinks + n_hidden_glinks))
 		brand_page = true;
-	if (body.n_brands >= 3 && adjusted(&body) >= 30)
+	/* without calls to action or links: the vocabulary must be dense (a
+	 * long list of domains or a dictionary mentions everything once) */
+	bool dense = (uint64_t)MAX(words, 0) * 1024 >= (uint64_t)sc->n.len * 3;
+
+	if (body.n_brands >= 2 && body.strong >= 3 && words >= 20 && dense)
 		brand_page = true;
 	if (brand_page) {
 		ronda_buf_reset(&d);
@@ -822,7 +835,7 @@ static int analyse(struct scan *sc)
 			ronda_buf_addstr(&d, "; call to action next to a brand");
 		ronda_report(f, &rules[R_BRAND], body.first_brand, _("%s"), d.buf);
 	}
-	if (!brand_page && body.strong >= 3 && adjusted(&body) >= 30) {
+	if (!brand_page && body.strong >= 3 && words >= 25 && dense) {
 		spam_text = true;
 		ronda_buf_reset(&d);
 		describe(st, &body, &d);
@@ -960,11 +973,20 @@ static int judol_scan(void *state, struct ronda_file *f,
 	if (t != RONDA_FT_HTML && t != RONDA_FT_PHP && t != RONDA_FT_TEXT &&
 	    t != RONDA_FT_JSON)
 		return RONDA_OK;
+	/* scripts, styles and source maps are the client-side detectors' */
+	static const char *const skip_ext[] = { "js", "mjs", "cjs", "map", "css",
+						"ts", "scss", "less" };
+	for (size_t i = 0; i < ARRAY_SIZE(skip_ext); i++)
+		if (!strcmp(f->ext, skip_ext[i]))
+			return RONDA_OK;
+	if (strstr(f->name, ".map.") || strstr(f->name, ".min."))
+		return RONDA_OK;
 	if (!hits->n && !(html && f->len <= HTML_ALWAYS_MAX))
 		return RONDA_OK;
 	memset(&sc, 0, sizeof(sc));
 	sc.st = state;
 	sc.f = f;
+	sc.weak_obf = (f->cls.flags & RONDA_CF_MINIFIED) != 0;
 	return analyse(&sc);
 }
 
