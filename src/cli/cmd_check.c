@@ -6,7 +6,6 @@
  */
 #include <getopt.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -15,25 +14,8 @@
 #include "cli/statecli.h"
 #include "state/check.h"
 
-#if __has_include("cli/report.h")
 #include "cli/report.h"
 #include "core/scan.h"
-#define HAVE_SCAN 1
-#else
-/* until the scan engine lands: names used by the fallback report */
-#define HAVE_SCAN 0
-static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
-#define ronda_severity_name(s) sev_names[(s)]
-#define ronda_category_name(c) ((c) == RONDA_CAT_INTEGRITY ? "integrity" : "other")
-#define ronda_severity_parse(n) sev_parse(n)
-static int sev_parse(const char *name)
-{
-	for (int i = 0; i < 5; i++)
-		if (!strcmp(name, sev_names[i]))
-			return i;
-	return -1;
-}
-#endif
 
 #define EXIT_ADDED     1
 #define EXIT_REMOVED   2
@@ -82,11 +64,7 @@ struct checkctx {
 	bool *stomp_done;           /* reported with the scan's result */
 	size_t n_stomped;
 	struct ronda_buf tmp;
-#if HAVE_SCAN
 	struct report rep;
-#endif
-	uint64_t n_findings_manual;
-	int worst_manual;
 };
 
 static void on_tree_error(const char *relpath, ronda_err err, void *arg)
@@ -128,40 +106,7 @@ static void full_path(struct ronda_buf *out, const char *root, const char *rel)
 /* "path" plus "path_b64" when the bytes are not UTF-8 (as ronda scan) */
 static void json_path(json_t *o, const char *key, const char *path)
 {
-#if HAVE_SCAN
 	report_json_path(o, key, path);
-#else
-	size_t len = strlen(path);
-	struct ronda_buf b = RONDA_BUF_INIT(65536);
-	const unsigned char *p = (const unsigned char *)path;
-	unsigned char *b64;
-	char k2[64];
-	int n;
-
-	if (ronda_utf8_valid(p, len)) {
-		json_object_set_new(o, key, json_stringn(path, len));
-		return;
-	}
-	for (size_t i = 0; i < len;) {
-		size_t k = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 :
-			   (p[i] & 0xf0) == 0xe0 ? 3 : (p[i] & 0xf8) == 0xf0 ? 4 : 1;
-
-		if (p[i] >= 0x80 && (i + k > len || !ronda_utf8_valid(p + i, k))) {
-			ronda_buf_addstr(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		ronda_buf_add(&b, p + i, k);
-		i += k;
-	}
-	json_object_set_new(o, key, json_stringn(b.buf, b.len));
-	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
-	n = EVP_EncodeBlock(b64, p, (int)len);
-	snprintf(k2, sizeof(k2), "%s_b64", key);
-	json_object_set_new(o, k2, json_stringn((char *)b64, (size_t)n));
-	free(b64);
-	ronda_buf_release(&b);
-#endif
 }
 
 static json_t *json_entry(const struct ronda_entry *e)
@@ -277,7 +222,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static __attribute__((unused)) const struct ronda_change *find_change(struct checkctx *x, const char *rel)
+static const struct ronda_change *find_change(struct checkctx *x, const char *rel)
 {
 	size_t lo = 0, hi = x->c.n_changes;
 
@@ -309,7 +254,6 @@ static void stomp_finding(struct checkctx *x, const struct ronda_change *ch,
 	f->detail = detail->buf;
 }
 
-#if HAVE_SCAN
 /* Results of the scan of added and changed files; a timestomped file
  * gets its integrity.timestomp finding added to the engine's. */
 static void on_scan_result(const struct ronda_result *res, void *arg)
@@ -346,7 +290,6 @@ static void on_scan_result(const struct ronda_result *res, void *arg)
 	free(fv);
 	ronda_buf_release(&detail);
 }
-#endif
 
 /* Timestomped files the scan did not report (--no-scan, unreadable). */
 static void report_unscanned_stomps(struct checkctx *x)
@@ -367,7 +310,6 @@ static void report_unscanned_stomps(struct checkctx *x)
 			continue;
 		stomp_finding(x, ch, &f, &detail);
 		full_path(&path, x->c.site.root, rel);
-#if HAVE_SCAN
 		{
 			struct ronda_result r = { 0 };
 
@@ -380,33 +322,6 @@ static void report_unscanned_stomps(struct checkctx *x)
 			r.n_findings = 1;
 			report_on_result(&r, &x->rep);
 		}
-#else
-		if (x->json) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "type", json_string("finding"));
-			json_object_set_new(o, "tool", json_string("ronda"));
-			json_object_set_new(o, "command", json_string("check"));
-			json_path(o, "path", path.buf);
-			json_object_set_new(o, "rule", json_string(f.rule->id));
-			json_object_set_new(o, "category",
-					    json_string(ronda_category_name(f.rule->category)));
-			json_object_set_new(o, "severity",
-					    json_string(ronda_severity_name(f.severity)));
-			json_object_set_new(o, "confidence", json_integer(f.confidence));
-			json_object_set_new(o, "message", json_string(_(f.rule->summary)));
-			json_object_set_new(o, "detail", json_string(f.detail));
-			json_object_set_new(o, "remedy", json_string(_(f.rule->remedy)));
-			print_json(o);
-		} else {
-			printf("HIGH     %s\n  high     %s\n           %s\n           %s\n"
-			       "           fix: %s\n\n", cli_path(&x->tmp, path.buf), f.rule->id,
-			       _(f.rule->summary), f.detail, _(f.rule->remedy));
-		}
-		x->n_findings_manual++;
-		if ((int)f.severity > x->worst_manual)
-			x->worst_manual = (int)f.severity;
-#endif
 	}
 	ronda_buf_release(&detail);
 	ronda_buf_release(&path);
@@ -440,7 +355,6 @@ static int run(int argc, char **argv)
 	int opt, ret, status = EXIT_FAILED;
 
 	x.tmp = (struct ronda_buf)RONDA_BUF_INIT(65536);
-	x.worst_manual = -1;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:jt:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -527,7 +441,6 @@ static int run(int argc, char **argv)
 		fputc('\n', stdout);
 	fflush(stdout);
 
-#if HAVE_SCAN
 	report_init(&x.rep, stdout, x.json, RONDA_SEV_INFO);
 	x.rep.quiet = x.quiet;
 	x.rep.command = "check";
@@ -564,12 +477,6 @@ static int run(int argc, char **argv)
 		n_findings += x.rep.n_shown[s];
 	worst = x.rep.worst;
 	report_release(&x.rep);
-#else
-	(void)no_scan;
-	report_unscanned_stomps(&x);
-	n_findings = x.n_findings_manual;
-	worst = x.worst_manual;
-#endif
 
 	status = 0;
 	if (x.c.n_added)
