@@ -183,7 +183,8 @@ int ronda_fs_open_parent(int rootfd, const char *rel, bool create,
 		dir = xstrndup(rel, (size_t)(slash - rel));
 		rc = try_openat2(rootfd, dir, O_RDONLY | O_DIRECTORY, 0, dirfd);
 		free(dir);
-		if (rc != RONDA_EUNSUPPORTED) {
+		/* ENOTDIR may mean a symlink: let the walk say which */
+		if (rc != RONDA_EUNSUPPORTED && rc != RONDA_ENOTDIR) {
 			if (!rc)
 				*base = slash + 1;
 			return rc;

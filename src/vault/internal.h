@@ -21,7 +21,8 @@ typedef int (*vault_walk_fn)(const char *relpath, int dirfd, const char *name,
 			     const struct stat *st, void *arg);
 
 /* Walk rootfd without following symlinks, staying on dev, skipping the
- * state directory and anything called RONDA_FS_TMP_PREFIX*.  Unreadable
+ * state directory.  (ronda's own temporary names are not skipped: an
+ * attacker could use them to hide a file.)  Unreadable
  * directories go to on_error.  `below` limits the walk to one relative
  * directory (NULL: everything). */
 int vault_walk(struct ronda_vault *v, int rootfd, const char *below,

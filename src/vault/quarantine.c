@@ -182,12 +182,12 @@ int ronda_quarantine_move(struct ronda_vault *v, const struct ronda_site *site,
 		if ((rc = vault_keep_copy(v, site ? site->id : 0, rootfd, root, relpath, rule,
 					  reason, "pending", id, &st, err)))
 			break;
+		ronda_fs_debug_pause("quarantine-unlink");
 		if ((rc = ronda_fs_open_parent(rootfd, relpath, false, 0, &dfd, &base))) {
 			path_error(err, rc, _("cannot open '%s'"), relpath);
 			set_state(v, *id, NULL, &tmp);
 			break;
 		}
-		ronda_fs_debug_pause("quarantine-unlink");
 		rc = ronda_fs_unlink_if_same(dfd, base, &st);
 		close(dfd);
 		if (rc == RONDA_OK) {

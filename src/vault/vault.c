@@ -204,8 +204,6 @@ static int walk_dir(struct walk *w, int dfd, unsigned depth)
 
 		if (!strcmp(n, ".") || !strcmp(n, ".."))
 			continue;
-		if (!strncmp(n, RONDA_FS_TMP_PREFIX, strlen(RONDA_FS_TMP_PREFIX)))
-			continue;
 		ronda_buf_setlen(&w->path, base);
 		if ((base && ronda_buf_addch(&w->path, '/')) || ronda_buf_addstr(&w->path, n)) {
 			if (w->on_error)
