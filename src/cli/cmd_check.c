@@ -145,7 +145,7 @@ static void print_json(json_t *o)
 
 static const char *kind_name(enum ronda_change_kind k)
 {
-	return k == RONDA_ADDED ? "added" : k == RONDA_REMOVED ? "removed" : "changed";
+	return k == RONDA_ADDED ? N_("added") : k == RONDA_REMOVED ? N_("removed") : N_("changed");
 }
 
 static void print_change(struct checkctx *x, const struct ronda_change *ch)
