@@ -229,7 +229,11 @@ static int deface_scan(void *state, struct ronda_file *f,
 	tally_text(st, &n, f->data, f->len, &all);
 
 	int score = all.banner - 2 * all.neg;
-	unsigned nt = traits(f, &d);
+	unsigned nt = 0;
+
+	if (all.banner < 3 && title.banner < 6)
+		goto out;      /* no phrase: the page look alone proves nothing */
+	nt = traits(f, &d);
 
 	if (all.n_top && ((idx && score >= 10) || (!idx && score >= 15 && nt >= 2))) {
 		struct ronda_buf b = RONDA_BUF_INIT(1024);
@@ -258,6 +262,7 @@ static int deface_scan(void *state, struct ronda_file *f,
 	}
 	if (reported)
 		remember(st, f, &n);
+out:
 	ronda_buf_release(&d);
 	ronda_norm_release(&n);
 	return RONDA_OK;
@@ -318,9 +323,8 @@ static int deface_init(struct ronda_detector_init *di, void **state)
 	pthread_mutex_init(&st->lock, NULL);
 	/* gate: files without any of these cannot be defacements we report */
 	ronda_pattern_add(di, "hack|h4ck|deface|owned|greet|was here|pwn|"
-			  "security|keamanan|diretas|cyber|marquee|oncontextmenu|"
-			  "cursor|autoplay", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE,
-			  P_GATE);
+			  "security|keamanan|diretas|cyber", RONDA_PAT_CASELESS |
+			  RONDA_PAT_SINGLE, P_GATE);
 	*state = st;
 	return RONDA_OK;
 }

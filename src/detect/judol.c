@@ -934,18 +934,18 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	st->cat_neg = ronda_lexicon_cat(st->lx, "negative");
 
 	/* cheap gate on raw bytes; the real work happens on normalised text */
-	ronda_pattern_add(di, "slot|gacor|togel|judi|casino|kasino|poker|maxwin|"
-			  "sbobet|jackpot|toto|mahjong|olympus|bonanza|parlay|"
-			  "bandar|scatter|rtp|depo", RONDA_PAT_CASELESS |
-			  RONDA_PAT_SINGLE, P_WORD);
-	ronda_pattern_add(di, "g[a4@]c[o0]r|sl[o0]t|m[a4]xw[i1!]n|t[o0]g[e3]l",
+	ronda_pattern_add(di, "gacor|togel|maxwin|sbobet|mahjong|bonanza|"
+			  "\\b(?:slot|judi|casino|kasino|poker|jackpot|olympus|"
+			  "parlay|bandar|scatter|toto)|\\b(?:rtp|depo)\\b",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
+	ronda_pattern_add(di, "g[4@]c[o0]r|gac0r|sl0t|m4xw|maxw[1!]n|t0g[e3]l|tog3l",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
 	ronda_pattern_add(di, "[sg][^a-z0-9]{1,3}[la][^a-z0-9]{1,3}[oc][^a-z0-9]{1,3}[to]",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
 	ronda_pattern_add(di, "\\xF0\\x9D[\\x90-\\x9F]|\\xEF\\xBC[\\xA1-\\xBA]|"
 			  "\\xEF\\xBD[\\x81-\\x9A]|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|"
 			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
-			  "\\xF0\\x9F[\\x84\\x85]|&#x?[0-9a-f]{2,6};",
+			  "\\xF0\\x9F[\\x84\\x85]|(?:&#x?[0-9a-f]{2,6};){3}",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
 	ronda_pattern_add(di, "[a-z]{3}[a-z0-9]{0,20}(?:4d|88|138|168|303|777|qq|bet|win|mpo)\\b",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_BRAND);

@@ -29,14 +29,31 @@ struct ronda_lexicon {
 	size_t n_stop, alloc_stop;
 	char *owned_name;      /* file name for ronda_lexicon_new_text() */
 	hs_database_t *db;
+	uint64_t gen;          /* unique id: which scratch spaces fit this db */
 };
+
+/* Per thread: one vectorscan scratch grown for every lexicon it served.
+ * hs_alloc_scratch() is costly even when nothing changes, so each thread
+ * remembers which lexicons (by generation, never reused) it is ready for. */
+#define SCRATCH_READY 8
+struct tls_scratch {
+	hs_scratch_t *scratch;
+	uint64_t ready[SCRATCH_READY];
+	unsigned n_ready;
+};
+
+static uint64_t next_gen = 1;
+static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static void scratch_free(void *p)
 {
-	hs_free_scratch(p);
+	struct tls_scratch *t = p;
+
+	hs_free_scratch(t->scratch);
+	free(t);
 }
 
 static void scratch_key_init(void)
@@ -201,7 +218,7 @@ static int compile(struct ronda_lexicon *lx, struct ronda_buf *err)
 
 	for (size_t i = 0; i < lx->n; i++) {
 		expr[i] = entry_expr(&lx->v[i]);
-		flags[i] = HS_FLAG_SOM_LEFTMOST;
+		flags[i] = 0;   /* start found by walking back: SOM is slow to compile */
 		ids[i] = (unsigned)i;
 	}
 	if (lx->n_suffix) {
@@ -246,6 +263,9 @@ static int build(struct ronda_lexicon *lx, struct ronda_lexicon **out,
 {
 	int ret = compile(lx, err);
 
+	pthread_mutex_lock(&gen_lock);
+	lx->gen = next_gen++;
+	pthread_mutex_unlock(&gen_lock);
 	if (ret) {
 		ronda_lexicon_free(lx);
 		return ret;
@@ -398,8 +418,27 @@ static int on_match(unsigned id, unsigned long long from,
 	struct ronda_lex_hit h;
 
 	if (id < c->lx->n) {
+		/* walk the term back from the end; a term space matches one
+		 * text space or none, and the next term byte is never a space,
+		 * so taking the space when there is one is the only match */
+		const char *term = c->lx->v[id].term;
+		size_t k = strlen(term), p = (size_t)to;
+
+		(void)from;
+		while (k > 0 && p > 0) {
+			if (term[k - 1] == ' ') {
+				if (c->text[p - 1] == ' ')
+					p--;
+				k--;
+			} else if (c->text[p - 1] == term[k - 1]) {
+				p--;
+				k--;
+			} else {
+				break;
+			}
+		}
 		h.entry = id;
-		h.start = (uint32_t)from;
+		h.start = (uint32_t)p;
 		h.end = (uint32_t)to;
 		return c->fn(&h, c->arg);
 	}
@@ -430,10 +469,27 @@ int ronda_lexicon_scan(const struct ronda_lexicon *lx, const char *text,
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	pthread_once(&scratch_once, scratch_key_init);
-	scratch = pthread_getspecific(scratch_key);
-	if (hs_alloc_scratch(lx->db, &scratch) != HS_SUCCESS)
-		return RONDA_ENOMEM;
-	pthread_setspecific(scratch_key, scratch);
+	struct tls_scratch *t = pthread_getspecific(scratch_key);
+	bool ready = false;
+
+	if (!t) {
+		t = xcalloc(1, sizeof(*t));
+		pthread_setspecific(scratch_key, t);
+	}
+	for (unsigned i = 0; i < t->n_ready; i++)
+		if (t->ready[i] == lx->gen)
+			ready = true;
+	if (!ready) {
+		if (hs_alloc_scratch(lx->db, &t->scratch) != HS_SUCCESS)
+			return RONDA_ENOMEM;
+		if (t->n_ready == SCRATCH_READY) {
+			memmove(t->ready, t->ready + 1,
+				(SCRATCH_READY - 1) * sizeof(t->ready[0]));
+			t->n_ready--;
+		}
+		t->ready[t->n_ready++] = lx->gen;
+	}
+	scratch = t->scratch;
 	r = hs_scan(lx->db, text, (unsigned)len, 0, scratch, on_match, &c);
 	if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
 		return RONDA_EPATTERN;
