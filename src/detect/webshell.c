@@ -1,0 +1,1073 @@
+/*
+ * webshell.c — webshells, backdoors and obfuscated PHP, found by structure.
+ *
+ * A cheap vectorscan prefilter (sink, decoder and family-marker words)
+ * decides whether a PHP file is worth tokenizing.  Then:
+ *   1. the deobfuscator (lang/php_deob.h) evaluates constant expressions;
+ *      decoded code goes back to the engine with ronda_scan_layer(), so every
+ *      detector sees each layer, and eval of decoded content is reported;
+ *   2. a flow-insensitive taint pass over the tokens marks variables fed
+ *      from request input ($_GET.., request headers, php://input), uploaded
+ *      files, remote fetches and decoders, through assignments and foreach;
+ *   3. sinks (eval, assert, shell functions, backticks, preg_replace /e,
+ *      create_function, include, callbacks, variable functions) are checked
+ *      for tainted arguments or callees;
+ *   4. shapes around them: password gates, fake error pages with password
+ *      forms, uploaders, file managers.
+ * Family markers (FilesMan, b374k...) are supporting evidence only and are
+ * reported at a lower severity than structure.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/detector.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "core/rule.h"
+#include "lang/php_deob.h"
+#include "lang/php_lex.h"
+#include "core/util.h"
+
+enum {
+	R_INPUT_EXEC, R_INPUT_CALLBACK, R_INPUT_INCLUDE, R_PASSWORD_GATE,
+	R_FAKE_ERROR, R_UPLOADER, R_FILE_MANAGER, R_MARKER, R_REMOTE_CODE,
+	R_EVAL_DECODED, R_LAYERS, R_ENCODED_BLOB, R_DYNAMIC_CALL, R__COUNT
+};
+
+static const struct ronda_rule rules[R__COUNT] = {
+	[R_INPUT_EXEC] = { "webshell.input-to-exec", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_CRITICAL, 90,
+		N_("request input reaches code or command execution (eval, assert, system, backticks...)"),
+		N_("take the site offline or block the file, remove it, and look for how it was planted; restore from a clean copy") },
+	[R_INPUT_CALLBACK] = { "webshell.input-callback", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_CRITICAL, 85,
+		N_("request input chooses or feeds a function called dynamically (callback or variable function)"),
+		N_("remove the file or the injected code, then audit the site for other backdoors and changed files") },
+	[R_INPUT_INCLUDE] = { "webshell.input-include", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_CRITICAL, 85,
+		N_("a file named by request input or an uploaded file is included and run as PHP"),
+		N_("remove the include or the file; never include paths that come from a request") },
+	[R_PASSWORD_GATE] = { "webshell.password-gate", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_HIGH, 70,
+		N_("a hash of request input is compared to a hard-coded hash, the usual lock of a webshell"),
+		N_("check what the password unlocks; if it is code execution or file access, remove the file") },
+	[R_FAKE_ERROR] = { "webshell.fake-error-page", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_HIGH, 75,
+		N_("a fake 403/404 error page hides a password form"),
+		N_("real error pages ask for no password: remove the file and look for what it protects") },
+	[R_UPLOADER] = { "webshell.uploader", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_HIGH, 70,
+		N_("uploaded files are stored where the request says, so anyone can drop a PHP file"),
+		N_("remove the script, or fix the upload path and name on the server side") },
+	[R_FILE_MANAGER] = { "webshell.file-manager", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_HIGH, 75,
+		N_("a script lists, reads, writes and deletes files at paths chosen by the request"),
+		N_("remove the file manager from the web root and check which files it changed") },
+	[R_MARKER] = { "webshell.marker", RONDA_CAT_WEBSHELL,
+		RONDA_SEV_MEDIUM, 40,
+		N_("a string typical of a known webshell family (FilesMan, b374k, IndoXploit, c99, r57...)"),
+		N_("inspect the file: markers alone are weak evidence, structure findings are stronger") },
+	[R_REMOTE_CODE] = { "backdoor.remote-code", RONDA_CAT_BACKDOOR,
+		RONDA_SEV_HIGH, 75,
+		N_("code fetched from the network is evaluated or included directly"),
+		N_("remove the code; updates must be downloaded, verified and installed, never eval'd") },
+	[R_EVAL_DECODED] = { "obfuscation.eval-decoded", RONDA_CAT_OBFUSCATION,
+		RONDA_SEV_HIGH, 80,
+		N_("decoded or assembled content is executed with eval, assert or a similar sink"),
+		N_("legitimate code does not eval encoded strings: read the decoded layer and remove the file or block") },
+	[R_LAYERS] = { "obfuscation.layers", RONDA_CAT_OBFUSCATION,
+		RONDA_SEV_HIGH, 85,
+		N_("code hidden behind several nested layers of encoding"),
+		N_("read the innermost layer shown in the finding; nested encodings are a hallmark of malware") },
+	[R_ENCODED_BLOB] = { "obfuscation.encoded-blob", RONDA_CAT_OBFUSCATION,
+		RONDA_SEV_LOW, 40,
+		N_("a long encoded string is fed to a decoder"),
+		N_("check what the decoded data is; libraries embed fonts and images this way, malware hides code") },
+	[R_DYNAMIC_CALL] = { "obfuscation.dynamic-call", RONDA_CAT_OBFUSCATION,
+		RONDA_SEV_MEDIUM, 60,
+		N_("an execution function (system, assert...) is called through a variable or callback, by a name built at run time"),
+		N_("legitimate code names such functions directly: find out why this one is hidden") },
+};
+
+/* pattern ids */
+enum { P_SINK = 1, P_DECODER, P_ERRPAGE, P_PASSWORD_INPUT, P_MARK_BASE };
+
+static const char *const markers[] = {
+	"FilesMan", "auth_pass", "b374k", "IndoXploit", "c99shell", "c99_sess",
+	"r57shell", "r57_", "WSO_VERSION", "wso_version",
+};
+
+static int ws_init(struct ronda_detector_init *di, void **state)
+{
+	static const char *const sinks =
+		"\\b(eval|assert|system|exec|passthru|shell_exec|popen|proc_open|"
+		"pcntl_exec|preg_replace|create_function|call_user_func|"
+		"call_user_func_array|array_map|array_filter|array_walk|array_reduce|"
+		"usort|uasort|uksort|register_shutdown_function|"
+		"register_tick_function|ob_start|iterator_apply|forward_static_call|"
+		"include|include_once|require|require_once|move_uploaded_file|"
+		"scandir|opendir|unlink)\\b";
+	int err = 0;
+
+	err |= ronda_pattern_add(di, sinks, RONDA_PAT_CASELESS, P_SINK);
+	err |= ronda_pattern_add(di, "`", RONDA_PAT_LITERAL | RONDA_PAT_SINGLE, P_SINK);
+	err |= ronda_pattern_add(di, "\\$[A-Za-z_][A-Za-z0-9_]*\\s*(\\[[^\\]\\n]{0,64}\\]\\s*)?\\(",
+				 RONDA_PAT_SINGLE, P_SINK);
+	err |= ronda_pattern_add(di,
+		"\\b(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|"
+		"strrev|hex2bin|urldecode|rawurldecode|convert_uudecode)\\b",
+		RONDA_PAT_CASELESS, P_DECODER);
+	err |= ronda_pattern_add(di, "\\\\x[0-9A-Fa-f]{2}\\\\x[0-9A-Fa-f]{2}",
+				 RONDA_PAT_SINGLE, P_DECODER);
+	err |= ronda_pattern_add(di, "\\bchr\\s*\\(", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE,
+				 P_DECODER);
+	err |= ronda_pattern_add(di, "(404 Not Found|403 Forbidden)",
+				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_ERRPAGE);
+	err |= ronda_pattern_add(di, "type\\s*=\\s*[\"']?password",
+				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_PASSWORD_INPUT);
+	for (unsigned k = 0; k < ARRAY_SIZE(markers); k++)
+		err |= ronda_pattern_add(di, markers[k],
+					 RONDA_PAT_LITERAL | RONDA_PAT_SINGLE,
+					 P_MARK_BASE + k);
+	*state = NULL;
+	return err ? RONDA_EPATTERN : RONDA_OK;
+}
+
+/* ---- taint ---- */
+
+#define T_INPUT   0x01u   /* request: GET/POST/COOKIE/headers/body */
+#define T_FILES   0x02u   /* $_FILES */
+#define T_REMOTE  0x04u   /* fetched from the network */
+#define T_DECODED 0x08u   /* came out of a decoder */
+
+#define MAX_TOKENS   (1u << 19)
+#define TAINT_SLOTS  2048
+#define TAINT_MAX    1024
+#define STMT_MAX     4096
+
+struct taint {
+	const unsigned char *name;
+	size_t len;
+	unsigned bits;
+	char src[48];
+};
+
+struct ctx {
+	struct ronda_file *f;
+	struct ronda_php_deob *deob;
+	const unsigned char *s;
+	const struct ronda_php_tok *t;
+	size_t n;
+	size_t *match;              /* matching bracket of each opener, or n */
+	struct taint *taint;        /* TAINT_SLOTS */
+	unsigned n_taint;
+	bool extract_input;         /* extract()/parse_str() of input */
+	bool has_exec_sink;
+	bool reported[R__COUNT];
+	unsigned fm_groups;
+	size_t fm_offset;
+	bool has_gate;
+	size_t gate_ti;
+};
+
+static const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
+{
+	static const struct ronda_php_tok eof = { .type = RONDA_PHP_EOF };
+	return i < c->n ? &c->t[i] : &eof;
+}
+
+static bool op(const struct ctx *c, size_t i, const char *o)
+{
+	return ronda_php_tok_op(tk(c, i), o);
+}
+
+static bool word(const struct ctx *c, size_t i, const char *w)
+{
+	const struct ronda_php_tok *t = tk(c, i);
+	return t->type == RONDA_PHP_IDENT && ronda_php_tok_is(c->s, t, w);
+}
+
+static bool word_in(const struct ctx *c, size_t i, const char *const *list)
+{
+	const struct ronda_php_tok *t = tk(c, i);
+
+	if (t->type != RONDA_PHP_IDENT)
+		return false;
+	for (; *list; list++)
+		if (ronda_php_tok_is(c->s, t, *list))
+			return true;
+	return false;
+}
+
+static uint32_t hname(const unsigned char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static struct taint *taint_slot(struct ctx *c, const unsigned char *name,
+				size_t len, bool create)
+{
+	uint32_t h = hname(name, len);
+
+	for (unsigned k = 0; k < TAINT_SLOTS; k++) {
+		struct taint *e = &c->taint[(h + k) % TAINT_SLOTS];
+		if (!e->name) {
+			if (!create || c->n_taint >= TAINT_MAX)
+				return NULL;
+			e->name = name;
+			e->len = len;
+			c->n_taint++;
+			return e;
+		}
+		if (e->len == len && !memcmp(e->name, name, len))
+			return e;
+	}
+	return NULL;
+}
+
+/* Build the matching-bracket table in one pass. */
+static void match_brackets(struct ctx *c)
+{
+	size_t *stack = xmalloc(sizeof(size_t) * (c->n + 1)), sp = 0;
+
+	c->match = xmalloc(sizeof(size_t) * (c->n + 1));
+	for (size_t i = 0; i < c->n; i++) {
+		c->match[i] = c->n;
+		if (op(c, i, "(") || op(c, i, "[") || op(c, i, "{")) {
+			stack[sp++] = i;
+		} else if ((op(c, i, ")") || op(c, i, "]") || op(c, i, "}")) && sp) {
+			c->match[stack[--sp]] = i;
+		}
+	}
+	free(stack);
+}
+
+/* End of the statement starting at i: the ';' (or close tag) at depth 0. */
+static size_t stmt_end(const struct ctx *c, size_t i)
+{
+	size_t lim = MIN(c->n, i + STMT_MAX);
+
+	while (i < lim) {
+		const struct ronda_php_tok *t = &c->t[i];
+		if (op(c, i, ";") || t->type == RONDA_PHP_CLOSE_TAG)
+			return i;
+		if (op(c, i, ")") || op(c, i, "]") || op(c, i, "}"))
+			return i;
+		if ((op(c, i, "(") || op(c, i, "[") || op(c, i, "{")) && c->match[i] < c->n)
+			i = c->match[i];
+		i++;
+	}
+	return i;
+}
+
+static bool is_superglobal(const struct ctx *c, size_t i, const char *name)
+{
+	const struct ronda_php_tok *t = tk(c, i);
+	return t->type == RONDA_PHP_VARIABLE && ronda_php_tok_is(c->s, t, name);
+}
+
+/* The string value of a constant key token at i ("'HTTP_X'"), into buf. */
+static bool const_key(const struct ctx *c, size_t i, char *buf, size_t size)
+{
+	const struct ronda_php_tok *t = tk(c, i);
+	struct ronda_buf b = RONDA_BUF_INIT(size - 1);
+	unsigned interp = 0;
+	bool ok;
+
+	if (t->type != RONDA_PHP_STRING && t->type != RONDA_PHP_DQSTRING)
+		return false;
+	ok = ronda_php_str_decode(c->s, t, &b, &interp, NULL) == RONDA_OK && !interp;
+	if (ok)
+		ronda_strlcpy(buf, b.buf, size);
+	ronda_buf_release(&b);
+	return ok;
+}
+
+static void set_src(char *dst, size_t size, const struct ctx *c, size_t i,
+		    size_t j)
+{
+	size_t n = 0;
+
+	dst[0] = '\0';
+	for (size_t k = i; k < j && k < c->n && n + 1 < size; k++) {
+		const struct ronda_php_tok *t = &c->t[k];
+		size_t l = MIN(t->len, size - 1 - n);
+		memcpy(dst + n, c->s + t->off, l);
+		n += l;
+	}
+	dst[n] = '\0';
+	for (size_t k = 0; k < n; k++)
+		if ((unsigned char)dst[k] < 0x20 || (unsigned char)dst[k] >= 0x7f)
+			dst[k] = '?';
+}
+
+static const char *const sanitizers[] = {
+	"isset", "empty", "md5", "sha1", "crc32", "hash", "strlen", "count",
+	"intval", "floatval", "boolval", "is_numeric", "is_string", "is_array",
+	"htmlspecialchars", "htmlentities", "escapeshellarg", "basename",
+	"in_array", "array_key_exists", "ctype_digit", "ctype_alnum",
+	"password_verify", "filter_var", "json_encode", "abs", "round", NULL,
+};
+
+static const char *const decoders[] = {
+	"base64_decode", "gzinflate", "gzuncompress", "gzdecode", "str_rot13",
+	"hex2bin", "convert_uudecode", "strrev", "urldecode", "rawurldecode", NULL,
+};
+
+static const char *const fetchers[] = {
+	"file_get_contents", "fopen", "file", "curl_exec", "fsockopen",
+	"stream_get_contents", "fgets", "fread", NULL,
+};
+
+/* Taint of the tokens [i, j); *src gets a description of the first source. */
+static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
+			     size_t src_size)
+{
+	unsigned bits = 0;
+
+	if (j > c->n)
+		j = c->n;
+	for (size_t k = i; k < j; k++) {
+		const struct ronda_php_tok *t = &c->t[k];
+		unsigned b = 0;
+		size_t src_end = k + 1;
+
+		if (t->type == RONDA_PHP_IDENT && word_in(c, k, sanitizers) &&
+		    op(c, k + 1, "(") && c->match[k + 1] < c->n) {
+			k = c->match[k + 1];
+			continue;
+		}
+		if (t->type == RONDA_PHP_CAST) {
+			const unsigned char *p = c->s + t->off;
+			if (!memmem(p, t->len, "str", 3) && !memmem(p, t->len, "arr", 3) &&
+			    !memmem(p, t->len, "STR", 3)) {
+				k++;   /* (int)$x: skip the operand */
+				while (op(c, k + 1, "[") && c->match[k + 1] < c->n)
+					k = c->match[k + 1];
+				continue;
+			}
+		}
+		if (t->type == RONDA_PHP_VARIABLE) {
+			if (is_superglobal(c, k, "_get") || is_superglobal(c, k, "_post") ||
+			    is_superglobal(c, k, "_request") || is_superglobal(c, k, "_cookie")) {
+				b = T_INPUT;
+			} else if (is_superglobal(c, k, "_files")) {
+				b = T_FILES;
+			} else if (is_superglobal(c, k, "_server") && op(c, k + 1, "[")) {
+				char key[64];
+				if (const_key(c, k + 2, key, sizeof(key)) &&
+				    (!strncmp(key, "HTTP_", 5) || !strcmp(key, "QUERY_STRING") ||
+				     !strcmp(key, "REQUEST_URI") || !strcmp(key, "PATH_INFO") ||
+				     !strcmp(key, "argv")))
+					b = T_INPUT;
+			} else if (!ronda_php_tok_is(c->s, t, "this")) {
+				size_t len;
+				const unsigned char *nm = ronda_php_tok_name(c->s, t, &len);
+				struct taint *e = taint_slot(c, nm, len, false);
+				if (e && e->bits) {
+					b = e->bits;
+					if (src && !(bits & b) && e->src[0])
+						ronda_strlcpy(src, e->src, src_size);
+					bits |= b;
+					continue;
+				}
+				if (c->extract_input && !e && !(k > 0 && (op(c, k - 1, "->") || op(c, k - 1, "::"))))
+					b = T_INPUT;
+			}
+			if (b && op(c, k + 1, "[") && c->match[k + 1] < c->n)
+				src_end = c->match[k + 1] + 1;
+		} else if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
+			if (t->len >= 11 && memmem(c->s + t->off, t->len, "php://input", 11))
+				b = T_INPUT;
+			else if (t->len > 8 && (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
+						 memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
+						 memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6)))
+				b = T_REMOTE;
+			if ((t->flags & RONDA_PHP_TF_INTERP) &&
+			    (memmem(c->s + t->off, t->len, "$_GET", 5) ||
+			     memmem(c->s + t->off, t->len, "$_POST", 6) ||
+			     memmem(c->s + t->off, t->len, "$_REQUEST", 9) ||
+			     memmem(c->s + t->off, t->len, "$_COOKIE", 8)))
+				b |= T_INPUT;
+		} else if (t->type == RONDA_PHP_IDENT && op(c, k + 1, "(")) {
+			if (word(c, k, "getallheaders") || word(c, k, "apache_request_headers"))
+				b = T_INPUT;
+			else if (word(c, k, "curl_exec"))
+				b = T_REMOTE;
+			else if (word_in(c, k, decoders))
+				b = T_DECODED;
+			if (b == T_INPUT)
+				src_end = MIN(c->match[k + 1] + 1, c->n);
+		}
+		if (b) {
+			if (src && (b & (T_INPUT | T_FILES)) && !(bits & (T_INPUT | T_FILES)))
+				set_src(src, src_size, c, k, src_end);
+			bits |= b;
+		}
+	}
+	/* a fetch of a remote URL taints with T_REMOTE only through fetchers */
+	if ((bits & T_REMOTE) && !(bits & T_INPUT)) {
+		bool fetch = false;
+		for (size_t k = i; k < j && !fetch; k++)
+			fetch = word_in(c, k, fetchers) && op(c, k + 1, "(");
+		if (!fetch)
+			bits &= ~T_REMOTE;
+	}
+	return bits;
+}
+
+static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
+		      bool *changed)
+{
+	size_t len;
+	const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[vi], &len);
+	struct taint *e;
+
+	if (!bits || !nm)
+		return;
+	e = taint_slot(c, nm, len, true);
+	if (!e || (e->bits | bits) == e->bits)
+		return;
+	e->bits |= bits;
+	if (!e->src[0] && src)
+		ronda_strlcpy(e->src, src, sizeof(e->src));
+	*changed = true;
+}
+
+/* One pass of assignments; returns true if a taint changed. */
+static bool propagate(struct ctx *c)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ronda_php_tok *t = &c->t[i];
+
+		if (t->type == RONDA_PHP_VARIABLE &&
+		    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
+			size_t j = i + 1, e;
+			char src[48] = "";
+			unsigned bits;
+
+			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+				j = c->match[j] + 1;
+			if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
+				continue;
+			e = stmt_end(c, j + 1);
+			bits = region_taint(c, j + 1, e, src, sizeof(src));
+			taint_var(c, i, bits, src, &changed);
+		} else if (word(c, i, "foreach") && op(c, i + 1, "(") && c->match[i + 1] < c->n) {
+			size_t close = c->match[i + 1], as = i + 2;
+			char src[48] = "";
+			unsigned bits;
+
+			while (as < close && !word(c, as, "as"))
+				as++;
+			bits = region_taint(c, i + 2, as, src, sizeof(src));
+			for (size_t k = as; k < close; k++)
+				if (c->t[k].type == RONDA_PHP_VARIABLE)
+					taint_var(c, k, bits, src, &changed);
+		} else if ((word(c, i, "extract") || word(c, i, "parse_str") ||
+			    word(c, i, "import_request_variables")) &&
+			   op(c, i + 1, "(") && c->match[i + 1] < c->n) {
+			if (region_taint(c, i + 2, c->match[i + 1], NULL, 0) & T_INPUT) {
+				if (!c->extract_input)
+					changed = true;
+				c->extract_input = true;
+			}
+		}
+	}
+	return changed;
+}
+
+/* ---- reporting helpers ---- */
+
+static void report(struct ctx *c, unsigned r, size_t ti, int sev,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void report(struct ctx *c, unsigned r, size_t ti, int sev,
+		   const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (c->reported[r])
+		return;
+	c->reported[r] = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ronda_report_ex(c->f, &rules[r], ti < c->n ? c->t[ti].off : 0, sev, 0,
+			"%s", msg);
+}
+
+/* Split the argument list of the call whose '(' is at p into [start,end)
+ * ranges; returns the count (at most max). */
+static size_t split_args(const struct ctx *c, size_t p, size_t *start,
+			 size_t *end, size_t max)
+{
+	size_t close = c->match[p], n = 0, k = p + 1;
+
+	if (close >= c->n || k == close)
+		return 0;
+	start[0] = k;
+	while (k < close) {
+		if ((op(c, k, "(") || op(c, k, "[") || op(c, k, "{")) && c->match[k] < close) {
+			k = c->match[k] + 1;
+			continue;
+		}
+		if (op(c, k, ",")) {
+			end[n] = k;
+			if (++n >= max)
+				return n;
+			start[n] = k + 1;
+		}
+		k++;
+	}
+	end[n] = close;
+	return n + 1;
+}
+
+static const char *const shell_sinks[] = {
+	"system", "exec", "passthru", "shell_exec", "popen", "proc_open",
+	"pcntl_exec", NULL,
+};
+static const char *const code_sinks[] = { "eval", "assert", NULL };
+static const char *const exec_names[] = {
+	"system", "exec", "passthru", "shell_exec", "popen", "proc_open",
+	"pcntl_exec", "assert", "eval", "create_function", "call_user_func",
+	"call_user_func_array", "preg_replace", "include", "require", NULL,
+};
+
+/* callback position per function: index of the callable argument */
+struct cbfn { const char *name; int cb; };
+static const struct cbfn callbacks[] = {
+	{ "call_user_func", 0 }, { "call_user_func_array", 0 },
+	{ "array_map", 0 }, { "array_filter", 1 }, { "array_walk", 1 },
+	{ "array_reduce", 1 }, { "usort", 1 }, { "uasort", 1 }, { "uksort", 1 },
+	{ "register_shutdown_function", 0 }, { "register_tick_function", 0 },
+	{ "ob_start", 0 }, { "iterator_apply", 1 }, { "forward_static_call", 0 },
+	{ "forward_static_call_array", 0 }, { "set_error_handler", 0 },
+	{ "set_exception_handler", 0 }, { "array_walk_recursive", 1 },
+};
+
+static bool is_exec_name(const char *s, size_t n)
+{
+	while (n && (*s == '\\')) {      /* \system */
+		s++;
+		n--;
+	}
+	for (const char *const *e = exec_names; *e; e++)
+		if (strlen(*e) == n && !strncasecmp(s, *e, n))
+			return true;
+	return false;
+}
+
+/* Evaluate the callable at token i to a constant name, if possible. */
+static bool callable_name(struct ctx *c, size_t i, char *buf, size_t size,
+			  char *chain, size_t chain_size)
+{
+	char *out = NULL;
+	size_t len = 0, end;
+
+	if (!ronda_php_deob_eval_at(c->deob, i, &end, &out, &len, chain, chain_size))
+		return false;
+	ronda_strlcpy(buf, len < size ? out : "", size);
+	free(out);
+	return len < size && len > 0;
+}
+
+static const char *what(unsigned bits)
+{
+	if (bits & T_INPUT)
+		return _("request input");
+	if (bits & T_FILES)
+		return _("an uploaded file");
+	return _("input");
+}
+
+static void check_call_sinks(struct ctx *c, size_t i)
+{
+	size_t p = i + 1, st[8], en[8], na;
+	char src[48] = "", name[64];
+	unsigned bits;
+
+	if (word_in(c, i, code_sinks) || word_in(c, i, shell_sinks) ||
+	    word(c, i, "create_function")) {
+		c->has_exec_sink = true;
+		na = split_args(c, p, st, en, 8);
+		if (!na)
+			return;
+		bits = region_taint(c, st[0], word(c, i, "create_function") ? en[na - 1] : en[0],
+				    src, sizeof(src));
+		set_src(name, sizeof(name), c, i, i + 1);
+		if (bits & (T_INPUT | T_FILES)) {
+			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s()"),
+			       what(bits), src[0] ? src : "?", name);
+		} else if ((bits & T_REMOTE) && !word_in(c, i, shell_sinks)) {
+			report(c, R_REMOTE_CODE, i, -1, _("content fetched from the network is passed to %s()"), name);
+		} else if ((bits & T_DECODED) && !word_in(c, i, shell_sinks)) {
+			report(c, R_EVAL_DECODED, i, -1, _("the result of a decoder is passed to %s()"), name);
+		}
+		return;
+	}
+	if (word(c, i, "preg_replace")) {
+		char pat[256], *out = NULL;
+		size_t len = 0;
+		bool e_mod = false;
+
+		na = split_args(c, p, st, en, 8);
+		if (na < 2)
+			return;
+		if (ronda_php_deob_eval_at(c->deob, st[0], NULL, &out, &len, NULL, 0)) {
+			size_t k = len;
+			ronda_strlcpy(pat, len < sizeof(pat) ? out : "", sizeof(pat));
+			free(out);
+			if (len >= 2 && len < sizeof(pat)) {
+				char close = pat[0] == '(' ? ')' : pat[0] == '{' ? '}' : pat[0];
+				while (k > 1 && pat[k - 1] != close)
+					k--;
+				e_mod = strchr(pat + k, 'e') != NULL;
+			}
+		}
+		bits = region_taint(c, st[1], en[1], src, sizeof(src));
+		if ((e_mod || (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT)) &&
+		    (bits & T_INPUT)) {
+			c->has_exec_sink = true;
+			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches preg_replace() with the /e modifier"),
+			       what(bits), src[0] ? src : "?");
+		}
+		return;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(callbacks); k++) {
+		char chain[RONDA_PHP_CHAIN_MAX] = "";
+
+		if (!word(c, i, callbacks[k].name))
+			continue;
+		na = split_args(c, p, st, en, 8);
+		if ((int)na <= callbacks[k].cb)
+			return;
+		bits = region_taint(c, st[callbacks[k].cb], en[callbacks[k].cb], src, sizeof(src));
+		if (bits & T_INPUT) {
+			c->has_exec_sink = true;
+			report(c, R_INPUT_CALLBACK, i, -1, _("%s (%s) chooses the function called by %s()"),
+			       what(bits), src[0] ? src : "?", callbacks[k].name);
+			return;
+		}
+		if (callable_name(c, st[callbacks[k].cb], name, sizeof(name), chain, sizeof(chain)) &&
+		    is_exec_name(name, strlen(name))) {
+			unsigned other = 0;
+			c->has_exec_sink = true;
+			for (size_t a = 0; a < na; a++)
+				if ((int)a != callbacks[k].cb)
+					other |= region_taint(c, st[a], en[a], src, sizeof(src));
+			if (other & T_INPUT)
+				report(c, R_INPUT_CALLBACK, i, -1, _("%s (%s) is passed to %s() through %s()"),
+				       what(other), src[0] ? src : "?", name, callbacks[k].name);
+			else if (chain[0] || c->t[st[callbacks[k].cb]].type != RONDA_PHP_STRING)
+				report(c, R_DYNAMIC_CALL, i, -1, _("%s() is called through %s() by a computed name"),
+				       name, callbacks[k].name);
+		}
+		return;
+	}
+}
+
+/* $f(...), $a['x'](...), $obj->$m(...), $_GET['f'](...) */
+static void check_variable_call(struct ctx *c, size_t i)
+{
+	size_t j = i + 1, st[8], en[8], na;
+	char src[48] = "", name[64], chain[RONDA_PHP_CHAIN_MAX] = "";
+	unsigned callee, args = 0;
+
+	while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+		j = c->match[j] + 1;
+	if (!op(c, j, "(") || c->match[j] >= c->n)
+		return;
+	if (i > 0 && (word(c, i - 1, "function") || word(c, i - 1, "new") ||
+		      op(c, i - 1, "::")))
+		return;
+	callee = region_taint(c, i, j, src, sizeof(src));
+	na = split_args(c, j, st, en, 8);
+	if (callee & T_INPUT) {
+		c->has_exec_sink = true;
+		report(c, R_INPUT_CALLBACK, i, -1, _("%s (%s) names the function that is called"),
+		       what(callee), src[0] ? src : "?");
+		return;
+	}
+	if (!callable_name(c, i, name, sizeof(name), chain, sizeof(chain)) ||
+	    !is_exec_name(name, strlen(name)))
+		return;
+	c->has_exec_sink = true;
+	for (size_t a = 0; a < na; a++)
+		args |= region_taint(c, st[a], en[a], src, sizeof(src));
+	if (args & (T_INPUT | T_FILES))
+		report(c, R_INPUT_CALLBACK, i, -1, _("%s (%s) is passed to %s() called through a variable"),
+		       what(args), src[0] ? src : "?", name);
+	else
+		report(c, R_DYNAMIC_CALL, i, -1, _("%s() is called through a variable"), name);
+}
+
+static void check_include(struct ctx *c, size_t i)
+{
+	size_t e = stmt_end(c, i + 1);
+	char src[48] = "";
+	unsigned bits = region_taint(c, i + 1, e, src, sizeof(src));
+
+	if (bits & (T_INPUT | T_FILES)) {
+		report(c, R_INPUT_INCLUDE, i, -1, _("%s (%s) is included"), what(bits),
+		       src[0] ? src : "?");
+		return;
+	}
+	for (size_t k = i + 1; k < e; k++) {
+		const struct ronda_php_tok *t = &c->t[k];
+		if ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) && t->len > 8 &&
+		    (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
+		     memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
+		     memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6) ||
+		     memmem(c->s + t->off, MIN(t->len, 10), "data:", 5))) {
+			report(c, R_REMOTE_CODE, i, -1, "%s", _("a remote URL is included as PHP"));
+			return;
+		}
+	}
+	if (bits & T_REMOTE)
+		report(c, R_REMOTE_CODE, i, -1, "%s", _("content fetched from the network is included"));
+}
+
+static void check_backtick(struct ctx *c, size_t i)
+{
+	const struct ronda_php_tok *t = &c->t[i];
+	const unsigned char *p = c->s + t->off, *end = p + t->len;
+	unsigned bits = 0;
+	char src[48] = "";
+
+	c->has_exec_sink = true;
+	if (!(t->flags & RONDA_PHP_TF_INTERP))
+		return;
+	for (; p < end; p++) {
+		if (*p != '$')
+			continue;
+		if (end - p > 5 && (!memcmp(p, "$_GET", 5) || !memcmp(p, "$_POST", 6) ||
+				    !memcmp(p, "$_REQUEST", 9) || !memcmp(p, "$_COOKIE", 8) ||
+				    !memcmp(p, "$_SERVER", 8))) {
+			bits |= T_INPUT;
+			ronda_strlcpy(src, "$_...", sizeof(src));
+			break;
+		} else {
+			const unsigned char *q = p + 1;
+			struct taint *e;
+			while (q < end && ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z' ? 1 :
+					   (*q >= '0' && *q <= '9') || *q == '_'))
+				q++;
+			e = q > p + 1 ? taint_slot(c, p + 1, (size_t)(q - p - 1), false) : NULL;
+			if (e && (e->bits & T_INPUT)) {
+				bits |= T_INPUT;
+				ronda_strlcpy(src, e->src, sizeof(src));
+				break;
+			}
+		}
+	}
+	if (bits & T_INPUT)
+		report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches a backtick shell command"),
+		       what(bits), src);
+}
+
+/* move_uploaded_file(FILES, DEST) / copy(FILES tmp_name, DEST) */
+static void check_upload(struct ctx *c, size_t i)
+{
+	size_t st[4], en[4], na = split_args(c, i + 1, st, en, 4);
+	char src[48] = "";
+	unsigned from, dest;
+
+	if (na < 2)
+		return;
+	from = region_taint(c, st[0], en[0], NULL, 0);
+	if (!(from & T_FILES))
+		return;
+	dest = region_taint(c, st[1], en[1], src, sizeof(src));
+	if (dest & T_INPUT)
+		report(c, R_UPLOADER, i, -1, _("the upload destination comes from %s (%s)"),
+		       what(dest), src);
+	else if (dest & T_FILES) {
+		/* the client's own file name, unchecked */
+		for (size_t k = st[1]; k < en[1]; k++)
+			if (c->t[k].type == RONDA_PHP_STRING && c->t[k].len == 6 &&
+			    !memcmp(c->s + c->t[k].off + 1, "name", 4)) {
+				report(c, R_UPLOADER, i, RONDA_SEV_MEDIUM,
+				       "%s", _("the uploaded file keeps the name the client sent, any extension included"));
+				break;
+			}
+	}
+}
+
+enum { FM_LIST = 1, FM_READ = 2, FM_WRITE = 4, FM_DELETE = 8, FM_RENAME = 16,
+       FM_CHMOD = 32, FM_UPLOAD = 64 };
+
+static void check_file_op(struct ctx *c, size_t i)
+{
+	static const struct { const char *name; unsigned group; } fo[] = {
+		{ "scandir", FM_LIST }, { "opendir", FM_LIST }, { "glob", FM_LIST },
+		{ "readfile", FM_READ }, { "file_get_contents", FM_READ },
+		{ "highlight_file", FM_READ }, { "show_source", FM_READ },
+		{ "file_put_contents", FM_WRITE }, { "fopen", FM_WRITE },
+		{ "mkdir", FM_WRITE }, { "touch", FM_CHMOD },
+		{ "unlink", FM_DELETE }, { "rmdir", FM_DELETE },
+		{ "rename", FM_RENAME }, { "copy", FM_RENAME },
+		{ "chmod", FM_CHMOD }, { "chown", FM_CHMOD },
+		{ "move_uploaded_file", FM_UPLOAD },
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(fo); k++) {
+		if (!word(c, i, fo[k].name))
+			continue;
+		if (fo[k].group & c->fm_groups)
+			return;
+		if (c->match[i + 1] < c->n &&
+		    (region_taint(c, i + 2, c->match[i + 1], NULL, 0) &
+		     (fo[k].group == FM_UPLOAD ? T_FILES : T_INPUT))) {
+			c->fm_groups |= fo[k].group;
+			if (!c->fm_offset)
+				c->fm_offset = i;
+		}
+		return;
+	}
+}
+
+static unsigned popcount(unsigned x)
+{
+	unsigned n = 0;
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+static bool is_hex_hash(const unsigned char *s, size_t n)
+{
+	if (n != 32 && n != 40 && n != 64 && n != 128)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!((s[k] >= '0' && s[k] <= '9') || ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'f')))
+			return false;
+	return true;
+}
+
+/* md5($_POST['p']) == 'hex' (either side, or through a variable). */
+static bool check_gate(struct ctx *c, size_t i)
+{
+	static const char *const hashes[] = { "md5", "sha1", "hash", "crypt", NULL };
+	size_t close, other;
+	const struct ronda_php_tok *t;
+	bool cmp;
+
+	if (!word_in(c, i, hashes) || !op(c, i + 1, "(") || c->match[i + 1] >= c->n)
+		return false;
+	close = c->match[i + 1];
+	if (!(region_taint(c, i + 2, close, NULL, 0) & T_INPUT))
+		return false;
+	cmp = op(c, close + 1, "==") || op(c, close + 1, "===") ||
+	      op(c, close + 1, "!=") || op(c, close + 1, "!==");
+	other = close + 2;
+	if (!cmp && i >= 2 && (op(c, i - 1, "==") || op(c, i - 1, "===") ||
+			       op(c, i - 1, "!=") || op(c, i - 1, "!=="))) {
+		cmp = true;
+		other = i - 2;
+	}
+	if (!cmp)
+		return false;
+	t = tk(c, other);
+	if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
+		return t->len >= 2 && is_hex_hash(c->s + t->off + 1, t->len - 2);
+	}
+	if (t->type == RONDA_PHP_VARIABLE) {
+		size_t nl, vl;
+		const unsigned char *nm = ronda_php_tok_name(c->s, t, &nl);
+		const unsigned char *v = ronda_php_deob_var(c->deob, (const char *)nm, nl, &vl);
+		return v && is_hex_hash(v, vl);
+	}
+	return false;
+}
+
+/* ---- decoded layers ---- */
+
+static unsigned chain_steps(const char *chain)
+{
+	unsigned n = 0;
+
+	if (!chain || !*chain)
+		return 0;
+	n = 1;
+	for (const char *p = chain; (p = strstr(p, " > ")) != NULL; p += 3)
+		n++;
+	return n;
+}
+
+static bool is_image(const unsigned char *d, size_t n)
+{
+	return (n >= 3 && !memcmp(d, "\xff\xd8\xff", 3)) ||
+	       (n >= 4 && !memcmp(d, "\x89PNG", 4)) ||
+	       (n >= 6 && (!memcmp(d, "GIF87a", 6) || !memcmp(d, "GIF89a", 6))) ||
+	       (n >= 4 && !memcmp(d, "\0\0\1\0", 4)) ||
+	       (n >= 12 && !memcmp(d, "RIFF", 4) && !memcmp(d + 8, "WEBP", 4)) ||
+	       (n >= 5 && !memcmp(d, "<svg", 4)) ||
+	       (n >= 4 && !memcmp(d, "%PDF", 4)) ||
+	       (n >= 4 && (!memcmp(d, "OTTO", 4) || !memcmp(d, "\0\1\0\0", 4) ||
+			   !memcmp(d, "wOFF", 4)));
+}
+
+#define MAX_LAYERS_PER_FILE 8
+
+/* Report decoded blobs and hand code to the engine; returns how many code
+ * layers were handed back. */
+static unsigned handle_blobs(struct ctx *c)
+{
+	const struct ronda_php_blob *b;
+	size_t n = ronda_php_deob_blobs(c->deob, &b);
+	unsigned sent = 0, depth_steps = chain_steps(c->f->layer);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct ronda_php_blob *bl = &b[k];
+		size_t ti = 0;
+
+		/* token index of the blob, for reporting */
+		while (ti < c->n && c->t[ti].off < bl->offset)
+			ti++;
+		if (bl->sink == RONDA_PHP_SINK_EVAL) {
+			unsigned total = depth_steps + bl->n_steps;
+			c->has_exec_sink = true;
+			c->reported[R_EVAL_DECODED] = false;
+			report(c, R_EVAL_DECODED, ti,
+			       bl->n_steps >= 2 || total >= 3 ? RONDA_SEV_CRITICAL : RONDA_SEV_HIGH,
+			       _("%s of %s is executed"), bl->code ? _("code") : _("data"),
+			       bl->chain[0] ? bl->chain : "concat");
+		}
+		if (bl->code && sent < MAX_LAYERS_PER_FILE &&
+		    !(bl->len == c->f->len && !memcmp(bl->data, c->f->data, bl->len))) {
+			size_t skip = 0;
+			while (skip < bl->len && (bl->data[skip] == ' ' || bl->data[skip] == '\n' ||
+						  bl->data[skip] == '\r' || bl->data[skip] == '\t'))
+				skip++;
+			if (bl->len - skip >= 2 && bl->data[skip] == '<' && bl->data[skip + 1] == '?') {
+				ronda_scan_layer(c->f, bl->data, bl->len,
+						 bl->chain[0] ? bl->chain : "concat");
+			} else {
+				/* eval'd code starts in PHP mode: say so, so that every
+				 * detector classifies the layer as PHP */
+				static const char tag[] = "<?php\n";
+				unsigned char *l = ronda_file_alloc(c->f, bl->len + sizeof(tag));
+				memcpy(l, tag, sizeof(tag) - 1);
+				memcpy(l + sizeof(tag) - 1, bl->data, bl->len);
+				l[bl->len + sizeof(tag) - 1] = '\0';
+				ronda_scan_layer(c->f, l, bl->len + sizeof(tag) - 1,
+						 bl->chain[0] ? bl->chain : "concat");
+			}
+			sent++;
+		} else if (!bl->code && bl->src_len >= 2048 && bl->n_steps >= 1 &&
+			   !is_image(bl->data, bl->len)) {
+			report(c, R_ENCODED_BLOB, ti, -1,
+			       _("%zu encoded bytes decoded by %s"), bl->src_len, bl->chain);
+		}
+	}
+	return sent;
+}
+
+static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *hits)
+{
+	struct ctx c;
+	bool structural = ronda_hits_has(hits, P_SINK) || ronda_hits_has(hits, P_DECODER);
+	unsigned flags = 0, layers_sent;
+	size_t skip = 0;
+	struct ronda_php_deob_limits lim = ronda_php_deob_default_limits;
+
+	if (f->cls.type != RONDA_FT_PHP)
+		return RONDA_OK;
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.s = f->data;
+
+	if (ronda_hits_has(hits, P_ERRPAGE) && ronda_hits_has(hits, P_PASSWORD_INPUT)) {
+		const struct ronda_hit *h = ronda_hits_first(hits, P_ERRPAGE);
+		ronda_report(f, &rules[R_FAKE_ERROR], h ? h->end : 0, "%s",
+			     _("an error-page text and a password field in the same PHP file"));
+	}
+	if (structural) {
+		while (skip < f->len && (f->data[skip] == ' ' || f->data[skip] == '\n' ||
+					 f->data[skip] == '\r' || f->data[skip] == '\t'))
+			skip++;
+		if (f->depth > 0 && !(f->len - skip >= 2 && f->data[skip] == '<' &&
+				      f->data[skip + 1] == '?'))
+			flags = RONDA_PHP_LEX_CODE;
+		lim.max_tokens = MAX_TOKENS;
+		c.deob = ronda_php_deob_new(&lim);
+		ronda_php_deob_run(c.deob, f->data, f->len, flags);
+		c.t = ronda_php_deob_tokens(c.deob, &c.n);
+		c.taint = xcalloc(TAINT_SLOTS, sizeof(*c.taint));
+		match_brackets(&c);
+		for (int pass = 0; pass < 4 && propagate(&c); pass++)
+			;
+		for (size_t i = 0; i < c.n; i++) {
+			const struct ronda_php_tok *t = &c.t[i];
+
+			if (t->type == RONDA_PHP_IDENT) {
+				bool member = i > 0 && (op(&c, i - 1, "->") || op(&c, i - 1, "?->") ||
+							op(&c, i - 1, "::") || word(&c, i - 1, "function") ||
+							word(&c, i - 1, "new") || word(&c, i - 1, "const"));
+				if (member)
+					continue;
+				if (word(&c, i, "include") || word(&c, i, "include_once") ||
+				    word(&c, i, "require") || word(&c, i, "require_once")) {
+					check_include(&c, i);
+					continue;
+				}
+				if (!op(&c, i + 1, "(") || c.match[i + 1] >= c.n)
+					continue;
+				check_call_sinks(&c, i);
+				if (word(&c, i, "move_uploaded_file") || word(&c, i, "copy"))
+					check_upload(&c, i);
+				check_file_op(&c, i);
+				if (!c.has_gate && check_gate(&c, i)) {
+					c.has_gate = true;
+					c.gate_ti = i;
+				}
+			} else if (t->type == RONDA_PHP_VARIABLE) {
+				if (i > 0 && op(&c, i - 1, "$"))
+					continue;
+				check_variable_call(&c, i);
+			} else if (t->type == RONDA_PHP_BACKTICK) {
+				check_backtick(&c, i);
+			}
+		}
+		layers_sent = handle_blobs(&c);
+		if (popcount(c.fm_groups) >= 3 &&
+		    (c.fm_groups & (FM_DELETE | FM_WRITE | FM_RENAME | FM_UPLOAD)))
+			report(&c, R_FILE_MANAGER, c.fm_offset, -1,
+			       _("%u kinds of file operation on request-chosen paths"),
+			       popcount(c.fm_groups));
+		if (c.has_gate)
+			report(&c, R_PASSWORD_GATE, c.gate_ti,
+			       c.has_exec_sink || c.fm_groups ? RONDA_SEV_HIGH : RONDA_SEV_MEDIUM,
+			       "%s", c.has_exec_sink ? _("a password hash guards code execution") :
+			       _("a password hash guards this script"));
+		if (layers_sent == 0 && f->depth > 0 && chain_steps(f->layer) >= 3)
+			report(&c, R_LAYERS, 0, -1, _("%u decoding steps: %s"),
+			       chain_steps(f->layer), f->layer);
+	}
+	for (unsigned k = 0; k < ARRAY_SIZE(markers); k++) {
+		const struct ronda_hit *h = ronda_hits_first(hits, P_MARK_BASE + k);
+		if (h) {
+			ronda_report(f, &rules[R_MARKER], h->end - strlen(markers[k]),
+				     _("'%s' is a string of a known webshell family"), markers[k]);
+			break;
+		}
+	}
+	(void)state;
+	free(c.match);
+	free(c.taint);
+	ronda_php_deob_free(c.deob);
+	return RONDA_OK;
+}
+
+const struct ronda_detector ronda_detector_webshell = { .name = "webshell", .summary = N_("webshells, backdoors and obfuscated PHP, found by structure"), .rules = rules, .n_rules = R__COUNT, .init = ws_init, .scan = ws_scan };
