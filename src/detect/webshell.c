@@ -329,7 +329,7 @@ static const char *const fetchers[] = {
 static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			     size_t src_size)
 {
-	unsigned bits = 0;
+	unsigned bits = 0, lit_remote = 0;
 
 	if (j > c->n)
 		j = c->n;
@@ -388,7 +388,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			else if (t->len > 8 && (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
 						 memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
 						 memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6)))
-				b = T_REMOTE;
+				lit_remote = T_REMOTE;
 			if ((t->flags & RONDA_PHP_TF_INTERP) &&
 			    (memmem(c->s + t->off, t->len, "$_GET", 5) ||
 			     memmem(c->s + t->off, t->len, "$_POST", 6) ||
@@ -411,13 +411,13 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			bits |= b;
 		}
 	}
-	/* a fetch of a remote URL taints with T_REMOTE only through fetchers */
-	if ((bits & T_REMOTE) && !(bits & T_INPUT)) {
+	/* a URL literal taints only when it is fetched in the same expression */
+	if (lit_remote) {
 		bool fetch = false;
 		for (size_t k = i; k < j && !fetch; k++)
 			fetch = word_in(c, k, fetchers) && op(c, k + 1, "(");
-		if (!fetch)
-			bits &= ~T_REMOTE;
+		if (fetch)
+			bits |= T_REMOTE;
 	}
 	return bits;
 }
@@ -920,6 +920,11 @@ static bool is_image(const unsigned char *d, size_t n)
 
 #define MAX_LAYERS_PER_FILE 8
 
+/* Depth of the layer being scanned as the body of an eval that its parent
+ * layer already reported, so a chain of eval layers yields one
+ * eval-decoded finding (outermost) and one layers finding (innermost). */
+static _Thread_local unsigned eval_body_depth;
+
 /* Report decoded blobs and hand code to the engine; returns how many code
  * layers were handed back. */
 static unsigned handle_blobs(struct ctx *c)
@@ -938,7 +943,6 @@ static unsigned handle_blobs(struct ctx *c)
 		if (bl->sink == RONDA_PHP_SINK_EVAL) {
 			unsigned total = depth_steps + bl->n_steps;
 			c->has_exec_sink = true;
-			c->reported[R_EVAL_DECODED] = false;
 			report(c, R_EVAL_DECODED, ti,
 			       bl->n_steps >= 2 || total >= 3 ? RONDA_SEV_CRITICAL : RONDA_SEV_HIGH,
 			       _("%s of %s is executed"), bl->code ? _("code") : _("data"),
@@ -947,6 +951,9 @@ static unsigned handle_blobs(struct ctx *c)
 		if (bl->code && sent < MAX_LAYERS_PER_FILE &&
 		    !(bl->len == c->f->len && !memcmp(bl->data, c->f->data, bl->len))) {
 			size_t skip = 0;
+			unsigned saved = eval_body_depth;
+
+			eval_body_depth = bl->sink == RONDA_PHP_SINK_EVAL ? c->f->depth + 1 : 0;
 			while (skip < bl->len && (bl->data[skip] == ' ' || bl->data[skip] == '\n' ||
 						  bl->data[skip] == '\r' || bl->data[skip] == '\t'))
 				skip++;
@@ -957,13 +964,15 @@ static unsigned handle_blobs(struct ctx *c)
 				/* eval'd code starts in PHP mode: say so, so that every
 				 * detector classifies the layer as PHP */
 				static const char tag[] = "<?php\n";
-				unsigned char *l = ronda_file_alloc(c->f, bl->len + sizeof(tag));
+				unsigned char *l = xmalloc(bl->len + sizeof(tag));
 				memcpy(l, tag, sizeof(tag) - 1);
 				memcpy(l + sizeof(tag) - 1, bl->data, bl->len);
 				l[bl->len + sizeof(tag) - 1] = '\0';
 				ronda_scan_layer(c->f, l, bl->len + sizeof(tag) - 1,
 						 bl->chain[0] ? bl->chain : "concat");
+				free(l);
 			}
+			eval_body_depth = saved;
 			sent++;
 		} else if (!bl->code && bl->src_len >= 2048 && bl->n_steps >= 1 &&
 			   !is_image(bl->data, bl->len)) {
@@ -1008,6 +1017,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		match_brackets(&c);
 		for (int pass = 0; pass < 4 && propagate(&c); pass++)
 			;
+		/* the body of an eval its parent reported: say it once */
+		if (f->depth > 0 && eval_body_depth == f->depth)
+			c.reported[R_EVAL_DECODED] = true;
+		layers_sent = handle_blobs(&c);
 		for (size_t i = 0; i < c.n; i++) {
 			const struct ronda_php_tok *t = &c.t[i];
 
@@ -1040,7 +1053,6 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_backtick(&c, i);
 			}
 		}
-		layers_sent = handle_blobs(&c);
 		if (popcount(c.fm_groups) >= 3 &&
 		    (c.fm_groups & (FM_DELETE | FM_WRITE | FM_RENAME | FM_UPLOAD)))
 			report(&c, R_FILE_MANAGER, c.fm_offset, -1,
@@ -1052,8 +1064,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			       "%s", c.has_exec_sink ? _("a password hash guards code execution") :
 			       _("a password hash guards this script"));
 		if (layers_sent == 0 && f->depth > 0 && chain_steps(f->layer) >= 3)
-			report(&c, R_LAYERS, 0, -1, _("%u decoding steps: %s"),
-			       chain_steps(f->layer), f->layer);
+			report(&c, R_LAYERS, 0, -1, _("%u nested layers, %u decoding steps: %s"),
+			       f->depth, chain_steps(f->layer), f->layer);
 	}
 	for (unsigned k = 0; k < ARRAY_SIZE(markers); k++) {
 		const struct ronda_hit *h = ronda_hits_first(hits, P_MARK_BASE + k);
