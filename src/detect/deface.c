@@ -282,7 +282,8 @@ static int deface_finish(void *state, struct ronda_finish *fin)
 	struct deface *st = state;
 	size_t i = 0;
 
-	qsort(st->pages, st->n_pages, sizeof(*st->pages), cmp_page);
+	if (st->n_pages > 1)
+		qsort(st->pages, st->n_pages, sizeof(*st->pages), cmp_page);
 	while (i < st->n_pages) {
 		size_t j = i;
 

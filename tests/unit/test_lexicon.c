@@ -213,6 +213,7 @@ static void test_embedded(void **st)
 	assert_true(has(&c, "judi online"));
 	assert_false(has(&c, "brand"));
 	ronda_norm_release(&n);
+	ronda_lexicon_free(lx);
 
 	/* missing file */
 	const char *none[] = { "no-such-file" };
