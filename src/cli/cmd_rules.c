@@ -10,15 +10,18 @@
 
 #include "cli/cli.h"
 #include "core/detector.h"
+#include "core/rulefile.h"
 #include "core/scan.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, _("usage: ronda rules [--json] [--export-yara] [--detectors] [--yara FILE|DIR]\n\n"
+	fprintf(f, _("usage: ronda rules [--json] [--export-yara] [--detectors] [--data [NAME]] [--yara FILE|DIR]\n\n"
 		"List every rule ronda knows with its ID, category, severity and meaning.\n\n"
 		"  -j, --json          one JSON object per rule\n"
 		"      --export-yara   print ronda's pattern signatures as YARA rules\n"
 		"      --detectors     list the detectors (names for scan --no-detector)\n"
+		"      --data [NAME]   list the rule data files (lexicons, word lists), or\n"
+		"                      print one with every entry and why it is there\n"
 		"      --yara FILE|DIR include the operator's YARA rules in the list\n"
 		"  -h, --help          show this help\n"));
 }
@@ -59,12 +62,37 @@ static int export_yara(struct ronda_engine *e)
 	return RONDA_EXIT_OK;
 }
 
+/* The rule data files embedded from rules/: list them, or print one. */
+static int show_data(const char *name)
+{
+	const struct ronda_rulefile *rf;
+
+	if (name) {
+		rf = ronda_rulefile_get(name);
+		if (!rf) {
+			cli_error(_("no rule data file '%s'; see 'ronda rules --data'"), name);
+			return RONDA_EXIT_ERROR;
+		}
+		fwrite(rf->data, 1, rf->len, stdout);
+		return RONDA_EXIT_OK;
+	}
+	for (rf = ronda_rule_files; rf->name; rf++) {
+		size_t pos = 0, n = 0, len;
+		const char *line;
+		while (ronda_rulefile_next(rf, &pos, &line, &len))
+			n++;
+		printf(_("%-24s %5zu entries\n"), rf->name, n);
+	}
+	return RONDA_EXIT_OK;
+}
+
 static int cmd_rules(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "export-yara", no_argument, NULL, 'E' },
 		{ "detectors", no_argument, NULL, 'L' },
+		{ "data", optional_argument, NULL, 'R' },
 		{ "yara", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -83,6 +111,9 @@ static int cmd_rules(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'E': export = true; break;
+		case 'R':
+			return show_data(optarg ? optarg :
+					 optind < argc && argv[optind][0] != '-' ? argv[optind] : NULL);
 		case 'L':
 			for (size_t i = 0; ronda_detectors[i]; i++)
 				printf("%-12s %s\n", ronda_detectors[i]->name,
