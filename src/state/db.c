@@ -390,6 +390,35 @@ fail:
 	return RONDA_OK;
 }
 
+/*
+ * Switching a new database to WAL upgrades a read lock to a write lock;
+ * when several processes create the database at once SQLite reports the
+ * deadlock as SQLITE_BUSY at once instead of calling the busy handler, so
+ * retry here, within the same time budget.
+ */
+static int set_wal(struct ronda_db *db, unsigned long long timeout_ms)
+{
+	uint64_t deadline = ronda_now_ns() + timeout_ms * 1000000ull;
+	unsigned pause_us = 2000;
+	int rc;
+
+	for (;;) {
+		sqlite3_stmt *st = NULL;
+
+		rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return rc;
+		if (ronda_now_ns() >= deadline)
+			return rc;
+		usleep(pause_us + (unsigned)(ronda_now_ns() % pause_us));
+		if (pause_us < 64000)
+			pause_us *= 2;
+	}
+}
+
 int ronda_db_open_file_at(const char *path, unsigned flags, int version,
 			  struct ronda_db **out, struct ronda_buf *err)
 {
@@ -444,14 +473,7 @@ int ronda_db_open_file_at(const char *path, unsigned flags, int version,
 	db->migrated_from = db->version;
 	if (!(flags & RONDA_DB_READONLY)) {
 		/* WAL needs a write; the readonly path relies on what is there */
-		char *mode = NULL;
-		sqlite3_stmt *st2 = NULL;
-
-		rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = WAL", -1, &st2, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(st2)) == SQLITE_ROW)
-			mode = (char *)sqlite3_column_text(st2, 0);
-		(void)mode;
-		sqlite3_finalize(st2);
+		rc = set_wal(db, timeout);
 		if ((ret = ronda_db_check(db, rc, _("cannot set up database"), err)))
 			goto fail;
 		if ((ret = ronda_db_exec(db, "PRAGMA synchronous = NORMAL;"

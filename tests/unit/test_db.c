@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -241,6 +242,54 @@ static void test_busy(void **state)
 	ronda_buf_release(&err);
 }
 
+/* several processes creating the same new database at once: every one
+ * must succeed (the WAL switch deadlock is retried, writers wait) */
+static void test_concurrent_create(void **state)
+{
+	char file[512];
+
+	path_in(file, sizeof(file), "race.db");
+	for (int round = 0; round < 25; round++) {
+		char side[600];
+		pid_t pids[12];
+		int failed = 0;
+
+		unlink(file);
+		snprintf(side, sizeof(side), "%s-wal", file);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", file);
+		unlink(side);
+		for (int i = 0; i < 12; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				struct ronda_buf err = RONDA_BUF_INIT(4096);
+				struct ronda_db *db;
+				char sql[128];
+				int ok;
+
+				ok = ronda_db_open_file(file, RONDA_DB_CREATE, &db, &err) == RONDA_OK;
+				snprintf(sql, sizeof(sql), "INSERT INTO sites(name, root, created) "
+					 "VALUES ('s%d', CAST('/r%d' AS BLOB), 1)", i, i);
+				ok = ok && ronda_db_begin(db, &err) == RONDA_OK &&
+				     ronda_db_exec(db, sql, &err) == RONDA_OK &&
+				     ronda_db_commit(db, &err) == RONDA_OK;
+				if (!ok)
+					fprintf(stderr, "child %d: %s\n", i, err.buf);
+				_exit(ok ? 0 : 1);
+			}
+		}
+		for (int i = 0; i < 12; i++) {
+			int status;
+
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				failed++;
+		}
+		assert_int_equal(failed, 0);
+	}
+}
+
 static void test_sites(void **state)
 {
 	struct ronda_buf err = RONDA_BUF_INIT(4096), nm = RONDA_BUF_INIT(256);
@@ -329,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupt_header),
 		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_concurrent_create),
 		cmocka_unit_test(test_sites),
 		cmocka_unit_test(test_state_dir),
 	};
