@@ -142,6 +142,9 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 #define T_FILES   0x02u   /* $_FILES */
 #define T_REMOTE  0x04u   /* fetched from the network */
 #define T_DECODED 0x08u   /* came out of a decoder */
+#define T_ELEM    0x10u   /* an element of the array was set from input */
+#define T_PARTIAL 0x20u   /* input mixed with constant text ('dir/' . $x) */
+#define T_DERIVED 0x40u   /* returned by a function given input */
 
 #define MAX_TOKENS   (1u << 19)
 #define TAINT_SLOTS  2048
@@ -151,6 +154,7 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 struct taint {
 	const unsigned char *name;
 	size_t len;
+	size_t scope;
 	unsigned bits;
 	char src[48];
 };
@@ -162,9 +166,11 @@ struct ctx {
 	const struct ronda_php_tok *t;
 	size_t n;
 	size_t *match;              /* matching bracket of each opener, or n */
+	size_t *scope;              /* function body ('{' index) of each token */
 	struct taint *taint;        /* TAINT_SLOTS */
 	unsigned n_taint;
 	bool extract_input;         /* extract()/parse_str() of input */
+	size_t extract_scope;       /* ... in this function scope */
 	bool has_exec_sink;
 	bool reported[R__COUNT];
 	unsigned fm_groups;
@@ -210,10 +216,10 @@ static uint32_t hname(const unsigned char *s, size_t n)
 	return h;
 }
 
-static struct taint *taint_slot(struct ctx *c, const unsigned char *name,
-				size_t len, bool create)
+static struct taint *taint_slot(struct ctx *c, size_t scope,
+				const unsigned char *name, size_t len, bool create)
 {
-	uint32_t h = hname(name, len);
+	uint32_t h = hname(name, len) ^ (uint32_t)(scope * 2654435761u);
 
 	for (unsigned k = 0; k < TAINT_SLOTS; k++) {
 		struct taint *e = &c->taint[(h + k) % TAINT_SLOTS];
@@ -222,21 +228,25 @@ static struct taint *taint_slot(struct ctx *c, const unsigned char *name,
 				return NULL;
 			e->name = name;
 			e->len = len;
+			e->scope = scope;
 			c->n_taint++;
 			return e;
 		}
-		if (e->len == len && !memcmp(e->name, name, len))
+		if (e->len == len && e->scope == scope && !memcmp(e->name, name, len))
 			return e;
 	}
 	return NULL;
 }
 
-/* Build the matching-bracket table in one pass. */
+/* Build the matching-bracket table in one pass, then the function scope
+ * of every token in another (variables are tracked per function). */
 static void match_brackets(struct ctx *c)
 {
 	size_t *stack = xmalloc(sizeof(size_t) * (c->n + 1)), sp = 0;
+	bool *body = xcalloc(c->n + 1, sizeof(bool));
 
 	c->match = xmalloc(sizeof(size_t) * (c->n + 1));
+	c->scope = xmalloc(sizeof(size_t) * (c->n + 1));
 	for (size_t i = 0; i < c->n; i++) {
 		c->match[i] = c->n;
 		if (op(c, i, "(") || op(c, i, "[") || op(c, i, "{")) {
@@ -245,6 +255,33 @@ static void match_brackets(struct ctx *c)
 			c->match[stack[--sp]] = i;
 		}
 	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (!word(c, i, "function"))
+			continue;
+		for (size_t k = i + 1; k < c->n && k < i + 64; k++) {
+			if (op(c, k, ";"))
+				break;
+			if (op(c, k, "(") && c->match[k] < c->n) {
+				k = c->match[k];
+				continue;
+			}
+			if (op(c, k, "{")) {
+				body[k] = true;
+				break;
+			}
+		}
+	}
+	sp = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (body[i]) {
+			stack[sp++] = i;
+		} else if (sp && op(c, i, "}") && c->match[stack[sp - 1]] == i) {
+			c->scope[i] = stack[--sp] + 1;
+			continue;
+		}
+		c->scope[i] = sp ? stack[sp - 1] + 1 : 0;
+	}
+	free(body);
 	free(stack);
 }
 
@@ -312,12 +349,28 @@ static const char *const sanitizers[] = {
 	"intval", "floatval", "boolval", "is_numeric", "is_string", "is_array",
 	"htmlspecialchars", "htmlentities", "escapeshellarg", "basename",
 	"in_array", "array_key_exists", "ctype_digit", "ctype_alnum",
-	"password_verify", "filter_var", "json_encode", "abs", "round", NULL,
+	"password_verify", "filter_var", "json_encode", "abs", "round",
+	"preg_quote", "preg_match", "strpos", "stripos", "str_contains",
+	"method_exists", "function_exists", "is_callable", "file_exists",
+	"is_file", "is_dir", NULL,
+};
+
+static const char *const passthrough[] = {
+	"trim", "ltrim", "rtrim", "strtolower", "strtoupper", "stripslashes",
+	"base64_decode", "gzinflate", "gzuncompress", "gzdecode", "str_rot13",
+	"convert_uudecode", "hex2bin", "strrev", "urldecode", "rawurldecode",
+	"str_replace", "substr", "implode", "join", "sprintf", "vsprintf",
+	"stripcslashes", "html_entity_decode", "htmlspecialchars_decode",
+	"json_decode", "unserialize", "reset", "current", "end", "array_pop",
+	"array_shift", "array_values", "strval", "pack", "chr", "file_get_contents",
+	"getallheaders", "apache_request_headers", "curl_exec", "fread", "fgets",
+	"stream_get_contents", "str_ireplace", "preg_replace", "iconv",
+	"mb_convert_encoding", "ucfirst", "lcfirst", "nl2br", "addslashes", NULL,
 };
 
 static const char *const decoders[] = {
 	"base64_decode", "gzinflate", "gzuncompress", "gzdecode", "str_rot13",
-	"hex2bin", "convert_uudecode", "strrev", "urldecode", "rawurldecode", NULL,
+	"convert_uudecode", NULL,
 };
 
 static const char *const fetchers[] = {
@@ -330,6 +383,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			     size_t src_size)
 {
 	unsigned bits = 0, lit_remote = 0;
+	bool has_const = false;
+	size_t derived_until = 0;   /* inside the arguments of an unknown call */
 
 	if (j > c->n)
 		j = c->n;
@@ -341,6 +396,14 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		if (t->type == RONDA_PHP_IDENT && word_in(c, k, sanitizers) &&
 		    op(c, k + 1, "(") && c->match[k + 1] < c->n) {
 			k = c->match[k + 1];
+			continue;
+		}
+		/* $registry[$_GET['x']]: input picks an element, it is not the value */
+		if (op(c, k, "[") && k > i && c->match[k] < c->n &&
+		    (c->t[k - 1].type == RONDA_PHP_VARIABLE || op(c, k - 1, "]") ||
+		     op(c, k - 1, ")") || op(c, k - 1, "}") ||
+		     c->t[k - 1].type == RONDA_PHP_IDENT)) {
+			k = c->match[k];
 			continue;
 		}
 		if (t->type == RONDA_PHP_CAST) {
@@ -369,20 +432,24 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			} else if (!ronda_php_tok_is(c->s, t, "this")) {
 				size_t len;
 				const unsigned char *nm = ronda_php_tok_name(c->s, t, &len);
-				struct taint *e = taint_slot(c, nm, len, false);
+				struct taint *e = taint_slot(c, c->scope[k], nm, len, false);
 				if (e && e->bits) {
 					b = e->bits;
+					if (k < derived_until && (b & T_INPUT))
+						b = (b & ~T_INPUT) | T_DERIVED;
 					if (src && !(bits & b) && e->src[0])
 						ronda_strlcpy(src, e->src, src_size);
 					bits |= b;
 					continue;
 				}
-				if (c->extract_input && !e && !(k > 0 && (op(c, k - 1, "->") || op(c, k - 1, "::"))))
+				if (c->extract_input && !e && c->scope[k] == c->extract_scope &&
+				    !(k > 0 && (op(c, k - 1, "->") || op(c, k - 1, "::"))))
 					b = T_INPUT;
 			}
 			if (b && op(c, k + 1, "[") && c->match[k + 1] < c->n)
 				src_end = c->match[k + 1] + 1;
 		} else if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
+			has_const = true;
 			if (t->len >= 11 && memmem(c->s + t->off, t->len, "php://input", 11))
 				b = T_INPUT;
 			else if (t->len > 8 && (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
@@ -404,7 +471,18 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 				b = T_DECODED;
 			if (b == T_INPUT)
 				src_end = MIN(c->match[k + 1] + 1, c->n);
+		} else if (t->type == RONDA_PHP_IDENT && !word(c, k, "null") &&
+			   !word(c, k, "true") && !word(c, k, "false")) {
+			has_const = true;
 		}
+		/* what an unknown function or method returns is derived from
+		 * its input, not the input itself */
+		if (t->type == RONDA_PHP_IDENT && op(c, k + 1, "(") && c->match[k + 1] < c->n &&
+		    !word_in(c, k, passthrough) && !word(c, k, "array") &&
+		    c->match[k + 1] > derived_until)
+			derived_until = c->match[k + 1];
+		if (b && k < derived_until && (b & T_INPUT))
+			b = (b & ~T_INPUT) | T_DERIVED;
 		if (b) {
 			if (src && (b & (T_INPUT | T_FILES)) && !(bits & (T_INPUT | T_FILES)))
 				set_src(src, src_size, c, k, src_end);
@@ -419,6 +497,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		if (fetch)
 			bits |= T_REMOTE;
 	}
+	if ((bits & T_INPUT) && has_const)
+		bits |= T_PARTIAL;
 	return bits;
 }
 
@@ -431,7 +511,7 @@ static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
 
 	if (!bits || !nm)
 		return;
-	e = taint_slot(c, nm, len, true);
+	e = taint_slot(c, c->scope[vi], nm, len, true);
 	if (!e || (e->bits | bits) == e->bits)
 		return;
 	e->bits |= bits;
@@ -439,6 +519,9 @@ static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
 		ronda_strlcpy(e->src, src, sizeof(e->src));
 	*changed = true;
 }
+
+static size_t split_args(const struct ctx *c, size_t p, size_t *start,
+			 size_t *end, size_t max);
 
 /* One pass of assignments; returns true if a taint changed. */
 static bool propagate(struct ctx *c)
@@ -454,12 +537,18 @@ static bool propagate(struct ctx *c)
 			char src[48] = "";
 			unsigned bits;
 
-			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+			bool elem = false;
+
+			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n) {
 				j = c->match[j] + 1;
+				elem = true;
+			}
 			if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
 				continue;
 			e = stmt_end(c, j + 1);
 			bits = region_taint(c, j + 1, e, src, sizeof(src));
+			if (elem && (bits & T_INPUT))
+				bits = (bits & ~T_INPUT) | T_ELEM;
 			taint_var(c, i, bits, src, &changed);
 		} else if (word(c, i, "foreach") && op(c, i + 1, "(") && c->match[i + 1] < c->n) {
 			size_t close = c->match[i + 1], as = i + 2;
@@ -474,11 +563,23 @@ static bool propagate(struct ctx *c)
 					taint_var(c, k, bits, src, &changed);
 		} else if ((word(c, i, "extract") || word(c, i, "parse_str") ||
 			    word(c, i, "import_request_variables")) &&
-			   op(c, i + 1, "(") && c->match[i + 1] < c->n) {
-			if (region_taint(c, i + 2, c->match[i + 1], NULL, 0) & T_INPUT) {
-				if (!c->extract_input)
-					changed = true;
+			   op(c, i + 1, "(") && c->match[i + 1] < c->n && !c->extract_input) {
+			/* only forms that create variables from the request itself:
+			 * extract($_POST), one-argument parse_str($_SERVER['QUERY_STRING']) */
+			size_t st[3], en[3], na = split_args(c, i + 1, st, en, 3);
+			bool direct = false;
+
+			for (size_t k = na ? st[0] : 0; na && k < en[0]; k++)
+				if (c->t[k].type == RONDA_PHP_VARIABLE &&
+				    (is_superglobal(c, k, "_get") || is_superglobal(c, k, "_post") ||
+				     is_superglobal(c, k, "_request") || is_superglobal(c, k, "_cookie") ||
+				     is_superglobal(c, k, "_server")))
+					direct = true;
+			if (direct && (!word(c, i, "parse_str") || na == 1) &&
+			    (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT)) {
+				changed = true;
 				c->extract_input = true;
+				c->extract_scope = c->scope[i];
 			}
 		}
 	}
@@ -584,7 +685,7 @@ static bool callable_name(struct ctx *c, size_t i, char *buf, size_t size,
 
 static const char *what(unsigned bits)
 {
-	if (bits & T_INPUT)
+	if (bits & (T_INPUT | T_ELEM | T_DERIVED))
 		return _("request input");
 	if (bits & T_FILES)
 		return _("an uploaded file");
@@ -603,14 +704,23 @@ static void check_call_sinks(struct ctx *c, size_t i)
 		na = split_args(c, p, st, en, 8);
 		if (!na)
 			return;
+		if (word(c, i, "assert"))
+			for (size_t k = st[0]; k < en[0]; k++)
+				if (op(c, k, "==") || op(c, k, "===") || op(c, k, "!=") ||
+				    op(c, k, "!==") || op(c, k, "<") || op(c, k, ">") ||
+				    op(c, k, "<=") || op(c, k, ">=") || op(c, k, "&&") ||
+				    op(c, k, "||") || op(c, k, "!") || word(c, k, "instanceof") ||
+				    word(c, k, "is_array") || word(c, k, "isset"))
+					return;
 		bits = region_taint(c, st[0], word(c, i, "create_function") ? en[na - 1] : en[0],
 				    src, sizeof(src));
 		set_src(name, sizeof(name), c, i, i + 1);
-		if (bits & (T_INPUT | T_FILES)) {
+		if (bits & (T_INPUT | T_FILES | T_ELEM | T_DERIVED)) {
 			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s()"),
 			       what(bits), src[0] ? src : "?", name);
 		} else if ((bits & T_REMOTE) && !word_in(c, i, shell_sinks)) {
-			report(c, R_REMOTE_CODE, i, -1, _("content fetched from the network is passed to %s()"), name);
+			report(c, R_REMOTE_CODE, i, (c->f->cls.flags & RONDA_CF_EXT_PHP) ? -1 : RONDA_SEV_MEDIUM,
+			       _("content fetched from the network is passed to %s()"), name);
 		} else if ((bits & T_DECODED) && !word_in(c, i, shell_sinks)) {
 			report(c, R_EVAL_DECODED, i, -1, _("the result of a decoder is passed to %s()"), name);
 		}
@@ -636,8 +746,15 @@ static void check_call_sinks(struct ctx *c, size_t i)
 			}
 		}
 		bits = region_taint(c, st[1], en[1], src, sizeof(src));
-		if ((e_mod || (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT)) &&
-		    (bits & T_INPUT)) {
+		if (!e_mod) {
+			/* a pattern that is input itself could carry /e */
+			bool lit = false;
+			for (size_t k = st[0]; k < en[0] && !lit; k++)
+				lit = c->t[k].type == RONDA_PHP_STRING ||
+				      c->t[k].type == RONDA_PHP_DQSTRING;
+			e_mod = !lit && (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT);
+		}
+		if (e_mod && (bits & T_INPUT)) {
 			c->has_exec_sink = true;
 			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches preg_replace() with the /e modifier"),
 			       what(bits), src[0] ? src : "?");
@@ -652,6 +769,9 @@ static void check_call_sinks(struct ctx *c, size_t i)
 		na = split_args(c, p, st, en, 8);
 		if ((int)na <= callbacks[k].cb)
 			return;
+		for (size_t q = st[callbacks[k].cb]; q < en[callbacks[k].cb]; q++)
+			if (word(c, q, "function") || word(c, q, "fn"))
+				return;   /* a closure written in the code */
 		bits = region_taint(c, st[callbacks[k].cb], en[callbacks[k].cb], src, sizeof(src));
 		if (bits & T_INPUT) {
 			c->has_exec_sink = true;
@@ -694,8 +814,13 @@ static void check_variable_call(struct ctx *c, size_t i)
 	callee = region_taint(c, i, j, src, sizeof(src));
 	na = split_args(c, j, st, en, 8);
 	if (callee & T_INPUT) {
+		/* $obj->$m(): a method of a known object, the dispatcher pattern
+		 * of many applications; a free function is a shell's pattern */
+		bool method = i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "?->"));
 		c->has_exec_sink = true;
-		report(c, R_INPUT_CALLBACK, i, -1, _("%s (%s) names the function that is called"),
+		report(c, R_INPUT_CALLBACK, i, method ? RONDA_SEV_MEDIUM : -1,
+		       method ? _("%s (%s) names the method that is called") :
+			        _("%s (%s) names the function that is called"),
 		       what(callee), src[0] ? src : "?");
 		return;
 	}
@@ -719,8 +844,12 @@ static void check_include(struct ctx *c, size_t i)
 	unsigned bits = region_taint(c, i + 1, e, src, sizeof(src));
 
 	if (bits & (T_INPUT | T_FILES)) {
-		report(c, R_INPUT_INCLUDE, i, -1, _("%s (%s) is included"), what(bits),
-		       src[0] ? src : "?");
+		/* a path built around input (dir . $x . '.php') is a file
+		 * inclusion bug at worst; a bare input path is a backdoor */
+		bool built = (bits & T_PARTIAL) != 0;
+		report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
+		       built ? _("a path built from %s (%s) is included") : _("%s (%s) is included"),
+		       what(bits), src[0] ? src : "?");
 		return;
 	}
 	for (size_t k = i + 1; k < e; k++) {
@@ -728,9 +857,10 @@ static void check_include(struct ctx *c, size_t i)
 		if ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) && t->len > 8 &&
 		    (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
 		     memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
-		     memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6) ||
-		     memmem(c->s + t->off, MIN(t->len, 10), "data:", 5))) {
-			report(c, R_REMOTE_CODE, i, -1, "%s", _("a remote URL is included as PHP"));
+		     memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6))) {
+			report(c, R_REMOTE_CODE, i,
+			       (c->f->cls.flags & RONDA_CF_EXT_PHP) ? -1 : RONDA_SEV_MEDIUM,
+			       "%s", _("a remote URL is included as PHP"));
 			return;
 		}
 	}
@@ -763,7 +893,7 @@ static void check_backtick(struct ctx *c, size_t i)
 			while (q < end && ((*q | 0x20) >= 'a' && (*q | 0x20) <= 'z' ? 1 :
 					   (*q >= '0' && *q <= '9') || *q == '_'))
 				q++;
-			e = q > p + 1 ? taint_slot(c, p + 1, (size_t)(q - p - 1), false) : NULL;
+			e = q > p + 1 ? taint_slot(c, c->scope[i], p + 1, (size_t)(q - p - 1), false) : NULL;
 			if (e && (e->bits & T_INPUT)) {
 				bits |= T_INPUT;
 				ronda_strlcpy(src, e->src, sizeof(src));
@@ -940,10 +1070,12 @@ static unsigned handle_blobs(struct ctx *c)
 		/* token index of the blob, for reporting */
 		while (ti < c->n && c->t[ti].off < bl->offset)
 			ti++;
-		if (bl->sink == RONDA_PHP_SINK_EVAL) {
+		if (bl->sink == RONDA_PHP_SINK_EVAL && bl->n_steps > 0) {
 			unsigned total = depth_steps + bl->n_steps;
+			bool concat = !strcmp(bl->chain, "concat");
 			c->has_exec_sink = true;
 			report(c, R_EVAL_DECODED, ti,
+			       concat ? RONDA_SEV_MEDIUM :
 			       bl->n_steps >= 2 || total >= 3 ? RONDA_SEV_CRITICAL : RONDA_SEV_HIGH,
 			       _("%s of %s is executed"), bl->code ? _("code") : _("data"),
 			       bl->chain[0] ? bl->chain : "concat");
@@ -959,7 +1091,7 @@ static unsigned handle_blobs(struct ctx *c)
 				skip++;
 			if (bl->len - skip >= 2 && bl->data[skip] == '<' && bl->data[skip + 1] == '?') {
 				ronda_scan_layer(c->f, bl->data, bl->len,
-						 bl->chain[0] ? bl->chain : "concat");
+						 bl->chain[0] ? bl->chain : "eval");
 			} else {
 				/* eval'd code starts in PHP mode: say so, so that every
 				 * detector classifies the layer as PHP */
@@ -969,7 +1101,7 @@ static unsigned handle_blobs(struct ctx *c)
 				memcpy(l + sizeof(tag) - 1, bl->data, bl->len);
 				l[bl->len + sizeof(tag) - 1] = '\0';
 				ronda_scan_layer(c->f, l, bl->len + sizeof(tag) - 1,
-						 bl->chain[0] ? bl->chain : "concat");
+						 bl->chain[0] ? bl->chain : "eval");
 				free(l);
 			}
 			eval_body_depth = saved;
@@ -997,7 +1129,11 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	c.f = f;
 	c.s = f->data;
 
-	if (ronda_hits_has(hits, P_ERRPAGE) && ronda_hits_has(hits, P_PASSWORD_INPUT)) {
+	if (f->len <= 32768 && ronda_hits_has(hits, P_ERRPAGE) &&
+	    ronda_hits_has(hits, P_PASSWORD_INPUT) &&
+	    (ronda_hits_first(hits, P_ERRPAGE)->end > ronda_hits_first(hits, P_PASSWORD_INPUT)->end ?
+	     ronda_hits_first(hits, P_ERRPAGE)->end - ronda_hits_first(hits, P_PASSWORD_INPUT)->end :
+	     ronda_hits_first(hits, P_PASSWORD_INPUT)->end - ronda_hits_first(hits, P_ERRPAGE)->end) <= 4096) {
 		const struct ronda_hit *h = ronda_hits_first(hits, P_ERRPAGE);
 		ronda_report(f, &rules[R_FAKE_ERROR], h ? h->end : 0, "%s",
 			     _("an error-page text and a password field in the same PHP file"));
@@ -1053,8 +1189,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_backtick(&c, i);
 			}
 		}
-		if (popcount(c.fm_groups) >= 3 &&
-		    (c.fm_groups & (FM_DELETE | FM_WRITE | FM_RENAME | FM_UPLOAD)))
+		if (popcount(c.fm_groups) >= 3 && (c.fm_groups & FM_LIST) &&
+		    (c.fm_groups & (FM_DELETE | FM_WRITE)))
 			report(&c, R_FILE_MANAGER, c.fm_offset, -1,
 			       _("%u kinds of file operation on request-chosen paths"),
 			       popcount(c.fm_groups));
@@ -1069,6 +1205,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	}
 	for (unsigned k = 0; k < ARRAY_SIZE(markers); k++) {
 		const struct ronda_hit *h = ronda_hits_first(hits, P_MARK_BASE + k);
+		/* "auth_pass" is also an ordinary variable name (feed readers,
+		 * SSH clients): it counts only next to a gate or a sink */
+		if (h && !strcmp(markers[k], "auth_pass") && !c.has_gate && !c.has_exec_sink)
+			continue;
 		if (h) {
 			ronda_report(f, &rules[R_MARKER], h->end - strlen(markers[k]),
 				     _("'%s' is a string of a known webshell family"), markers[k]);
@@ -1077,6 +1217,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	}
 	(void)state;
 	free(c.match);
+	free(c.scope);
 	free(c.taint);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
