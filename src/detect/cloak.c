@@ -1,0 +1,615 @@
+/*
+ * cloak.c — PHP that shows search engines (or phones, or Indonesian
+ * visitors) other content than the site: the entry-file cloaker of gambling
+ * SEO spam, template remote includes and output after </html>.
+ *
+ * Vectorscan finds the ingredients: request-header reads (User-Agent,
+ * Referer, Accept-Language, client address), content actions (remote or
+ * local reads, includes, redirects), URL literals, exit/die.  For each
+ * header read the detector looks in bounded windows around it for the
+ * crawler list (tools in text/seo_words.h see it also concatenated,
+ * reversed or base64-encoded) and after it for an action; a header test for
+ * crawlers followed by served content is a cloaker.  Decoded layers
+ * (f->depth > 0) are judged the same way, so a cloaker hidden in
+ * eval(base64_decode(...)) is found once the deobfuscator peels it.
+ * No regex runs here: only the hit offsets and linear scans of windows.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/detector.h"
+#include "core/error.h"
+#include "core/i18n.h"
+#include "text/seo_words.h"
+#include "core/util.h"
+
+enum {
+	R_UA, R_REF, R_LANG, R_IP, R_REMOTE, R_LOCAL, R_ORIGINAL, R_TEMPLATE,
+	R_AFTER_HTML, R__COUNT
+};
+
+static const struct ronda_rule rules[R__COUNT] = {
+	[R_UA] = { "judol.cloak.ua", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 85,
+		N_("PHP code serves other content when the User-Agent is a search engine crawler (or a phone)"),
+		N_("restore this file from a clean copy or remove the injected block, then find how it was written (webshell, stolen password)") },
+	[R_REF] = { "judol.cloak.referer", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 85,
+		N_("PHP code serves other content to visitors arriving from a search engine"),
+		N_("restore this file from a clean copy or remove the injected block, then find how it was written") },
+	[R_LANG] = { "judol.cloak.lang", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 75,
+		N_("PHP code serves other content depending on the visitor's Accept-Language"),
+		N_("restore this file from a clean copy or remove the injected block") },
+	[R_IP] = { "judol.cloak.ip", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 85,
+		N_("PHP code serves other content to Google's crawler addresses"),
+		N_("restore this file from a clean copy or remove the injected block") },
+	[R_REMOTE] = { "judol.cloak.remote", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 85,
+		N_("the cloaked content is fetched from another server at request time"),
+		N_("remove the fetch; the named host serves the spam and may be reported to its provider") },
+	[R_LOCAL] = { "judol.cloak.local", RONDA_CAT_CLOAKER, RONDA_SEV_HIGH, 80,
+		N_("the cloaked content is read from a local text or HTML file"),
+		N_("remove the fetch and delete the named file after checking it") },
+	[R_ORIGINAL] = { "judol.cloak.include-original", RONDA_CAT_CLOAKER,
+		RONDA_SEV_HIGH, 75,
+		N_("the cloaker includes the original page moved to a renamed file"),
+		N_("move the original page back into place and delete the cloaker") },
+	[R_TEMPLATE] = { "judol.template-remote-include", RONDA_CAT_JUDOL,
+		RONDA_SEV_MEDIUM, 65,
+		N_("a template prints content fetched from another server at every page view"),
+		N_("remove the line unless the remote content is yours; injected spam is usually one line in a footer or sidebar") },
+	[R_AFTER_HTML] = { "judol.after-html", RONDA_CAT_JUDOL, RONDA_SEV_MEDIUM, 60,
+		N_("content is printed after the closing </html> tag, where injected links are usually appended"),
+		N_("remove everything after </html> unless you put it there") },
+};
+
+enum {
+	P_UA, P_REF, P_LANG, P_IP, P_FETCH, P_CURL, P_INCL, P_URL, P_B64URL,
+	P_LOCALFILE, P_RENAMED, P_EXIT, P_LOCATION, P_TPL_ECHO, P_HTML_END, P_OUT,
+};
+
+static const struct {
+	const char *expr;
+	unsigned flags;
+	unsigned id;
+} patterns[] = {
+	{ "HTTP_USER_AGENT", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_UA },
+	{ "['\"]user-agent['\"]", RONDA_PAT_CASELESS, P_UA },
+	{ "HTTP_REFERER", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_REF },
+	{ "HTTP_ACCEPT_LANGUAGE", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_LANG },
+	{ "(REMOTE_ADDR|HTTP_X_FORWARDED_FOR|HTTP_CF_CONNECTING_IP|HTTP_X_REAL_IP|HTTP_CLIENT_IP)",
+	  RONDA_PAT_CASELESS, P_IP },
+	{ "\\b(file_get_contents|fopen|readfile|fpassthru|fsockopen|stream_get_contents|wp_remote_get|file)\\s*\\(",
+	  RONDA_PAT_CASELESS, P_FETCH },
+	{ "\\bcurl_(exec|init)\\s*\\(", RONDA_PAT_CASELESS, P_CURL },
+	{ "\\b(include|require)(_once)?\\b", RONDA_PAT_CASELESS, P_INCL },
+	{ "['\"](https?:)?//[a-z0-9]", RONDA_PAT_CASELESS, P_URL },
+	{ "['\"]aHR0c", 0, P_B64URL },
+	{ "\\.(txt|html?|dat|log|md|ico|jpe?g|png|gif)['\"]", RONDA_PAT_CASELESS, P_LOCALFILE },
+	{ "['\"/]([a-z0-9]+[_.-])?(old|white|ori|orig|original|asli|backup|bak|lama|real)([_.-][a-z0-9_.-]{0,20})?\\.php[0-9]?['\"]",
+	  RONDA_PAT_CASELESS, P_RENAMED },
+	{ "\\b(exit|die)\\b", RONDA_PAT_CASELESS, P_EXIT },
+	{ "\\bheader\\s*\\(\\s*['\"]location:", RONDA_PAT_CASELESS, P_LOCATION },
+	{ "(\\becho|\\bprint|<\\?=|\\{!!)\\s*\\(?\\s*@?\\s*(file_get_contents|curl_exec|stream_get_contents|wp_remote_retrieve_body)\\s*\\(",
+	  RONDA_PAT_CASELESS, P_TPL_ECHO },
+	{ "\\b(readfile|include|require)(_once)?\\s*\\(?\\s*['\"]https?://", RONDA_PAT_CASELESS, P_TPL_ECHO },
+	{ "</html\\s*>", RONDA_PAT_CASELESS, P_HTML_END },
+	{ "\\b(echo|print|printf|readfile|fpassthru)\\b|<\\?=|\\b(exit|die)\\s*\\(\\s*\\$",
+	  RONDA_PAT_CASELESS, P_OUT },
+};
+
+#define EVIDENCE_BEFORE 4096u
+#define EVIDENCE_AFTER 2048u
+#define ACTION_AFTER 3072u
+#define URL_BEFORE 6144u
+#define MAX_CONDS 48
+
+enum action_kind { A_NONE, A_REMOTE, A_LOCAL, A_REDIRECT };
+
+struct action {
+	enum action_kind kind;
+	uint64_t at;           /* end of the action's hit */
+	char what[256];        /* host or file name */
+};
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* First hit of id with end in [lo, hi]; NULL if none. */
+static const struct ronda_hit *hit_in(const struct ronda_hits *h, unsigned id,
+				      uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->v[i].end > hi)
+			break;
+		if (h->v[i].id == id && h->v[i].end >= lo)
+			return &h->v[i];
+	}
+	return NULL;
+}
+
+/* Last hit of id with end in [lo, hi]. */
+static const struct ronda_hit *last_hit_in(const struct ronda_hits *h,
+					   unsigned id, uint64_t lo, uint64_t hi)
+{
+	const struct ronda_hit *last = NULL;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->v[i].end > hi)
+			break;
+		if (h->v[i].id == id && h->v[i].end >= lo)
+			last = &h->v[i];
+	}
+	return last;
+}
+
+/* The quoted literal around a hit whose match starts at a quote within
+ * the last `back` bytes before end: copies its content (bounded). */
+static size_t literal_at(const struct ronda_file *f, uint64_t end, size_t back,
+			 char *out, size_t size)
+{
+	uint64_t q = end;
+	size_t o = 0;
+	unsigned char quote;
+
+	while (q > 0 && end - q < back) {
+		q--;
+		if (f->data[q] == '\'' || f->data[q] == '"')
+			break;
+	}
+	quote = f->data[q];
+	if (quote != '\'' && quote != '"')
+		return 0;
+	for (uint64_t i = q + 1; i < f->len && o + 1 < size; i++) {
+		if (f->data[i] == quote || f->data[i] == '\n')
+			break;
+		out[o++] = (char)f->data[i];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* The quoted literal that ends just before offset end (the hit ends with
+ * its closing quote). */
+static size_t literal_ending_at(const struct ronda_file *f, uint64_t end,
+				size_t back, char *out, size_t size)
+{
+	unsigned char quote;
+	uint64_t q;
+	size_t n;
+
+	out[0] = '\0';
+	if (end < 2)
+		return 0;
+	quote = f->data[end - 1];
+	q = end - 1;
+	while (q > 0 && end - q < back && f->data[q - 1] != quote)
+		q--;
+	if (q == 0 || f->data[q - 1] != quote)
+		return 0;
+	n = MIN((size_t)(end - 1 - q), size - 1);
+	memcpy(out, f->data + q, n);
+	out[n] = '\0';
+	return n;
+}
+
+/* Host of a URL literal hit (plain or base64 "aHR0c..."). */
+static bool url_of_hit(const struct ronda_file *f, const struct ronda_hit *h,
+		       char *url, size_t usize, char *host, size_t hsize)
+{
+	char lit[512];
+	size_t n;
+
+	n = literal_at(f, h->end, h->id == P_B64URL ? 6 : 12, lit, sizeof(lit));
+	if (!n)
+		return false;
+	if (h->id == P_B64URL) {
+		unsigned char dec[512];
+		size_t dn = ronda_b64_decode((const unsigned char *)lit, n, dec,
+					     sizeof(dec) - 1);
+		size_t o = 0;
+		for (size_t i = 0; i < dn && o + 1 < usize; i++)
+			if (dec[i] >= 0x20 && dec[i] < 0x7f)
+				url[o++] = (char)dec[i];
+		url[o] = '\0';
+	} else {
+		ronda_strlcpy(url, lit, usize);
+	}
+	return ronda_url_host(url, strlen(url), host, hsize) > 0;
+}
+
+/* The URL a call reads, for a call hit ending at its '(' (or, for
+ * include, at the keyword): a literal argument, base64_decode('aHR0c...'),
+ * or a $variable whose URL literal was assigned in the `back` bytes
+ * before.  cURL handles get the URL set nearby. */
+static const struct ronda_hit *call_url(const struct ronda_file *f,
+					const struct ronda_hits *h,
+					const struct ronda_hit *x, uint64_t back)
+{
+	uint64_t p = x->end;
+	const struct ronda_hit *u = NULL;
+
+	if (x->id == P_CURL)
+		return hit_in(h, P_URL, sub0(x->end, 400), x->end + 400);
+	while (p < f->len && p < x->end + 16 &&
+	       (f->data[p] == ' ' || f->data[p] == '\t' || f->data[p] == '@' ||
+		f->data[p] == '('))
+		p++;
+	if (p >= f->len)
+		return NULL;
+	if (f->data[p] == '\'' || f->data[p] == '"') {
+		u = hit_in(h, P_URL, p, p + 16);
+		if (!u)
+			u = hit_in(h, P_B64URL, p, p + 16);
+		return u;
+	}
+	if (p + 14 <= f->len && !strncasecmp((const char *)f->data + p, "base64_decode", 13))
+		return hit_in(h, P_B64URL, p, p + 40);
+	if (f->data[p] == '$') {
+		for (size_t i = 0; i < h->n && h->v[i].end <= x->end; i++)
+			if ((h->v[i].id == P_URL || h->v[i].id == P_B64URL) &&
+			    h->v[i].end + back >= x->end)
+				u = &h->v[i];
+		return u;
+	}
+	return NULL;
+}
+
+static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
+			uint64_t cond, struct action *a)
+{
+	uint64_t hi = cond + ACTION_AFTER;
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < h->n; i++) {
+		const struct ronda_hit *x = &h->v[i];
+		const struct ronda_hit *u, *lf;
+		char url[512];
+
+		if (x->end > hi)
+			break;
+		if (x->end <= cond)
+			continue;
+		switch (x->id) {
+		case P_FETCH:
+		case P_CURL:
+		case P_INCL:
+			/* content that is read must also be printed */
+			if (x->id != P_INCL &&
+			    !hit_in(h, P_OUT, sub0(x->end, 80), x->end + 600))
+				break;
+			u = call_url(f, h, x, x->end - sub0(cond, URL_BEFORE));
+			if (u &&
+			    url_of_hit(f, u, url, sizeof(url), a->what, sizeof(a->what))) {
+				a->kind = A_REMOTE;
+				a->at = x->end;
+				return true;
+			}
+			if (x->id == P_CURL) {
+				a->kind = A_REMOTE;
+				a->at = x->end;
+				ronda_strlcpy(a->what, _("a cURL request"), sizeof(a->what));
+				return true;
+			}
+			lf = hit_in(h, P_LOCALFILE, x->id == P_INCL ? x->end : sub0(cond, 2048),
+				    x->end + 300);
+			if (lf) {
+				a->kind = A_LOCAL;
+				a->at = x->end;
+				literal_ending_at(f, lf->end, 300, a->what, sizeof(a->what));
+				return true;
+			}
+			break;
+		case P_LOCATION:
+			u = hit_in(h, P_URL, x->end - 1, x->end + 200);
+			if (!u)
+				u = hit_in(h, P_B64URL, x->end, x->end + 200);
+			a->kind = A_REDIRECT;
+			a->at = x->end;
+			if (!u || !url_of_hit(f, u, url, sizeof(url), a->what,
+					      sizeof(a->what))) {
+				/* "Location: https://..." is one literal */
+				char lit[512];
+				if (literal_at(f, x->end, 12, lit, sizeof(lit)) &&
+				    ronda_url_host(lit + 9 + (lit[9] == ' '), strlen(lit + 9 + (lit[9] == ' ')),
+						   a->what, sizeof(a->what)))
+					return true;
+				a->kind = A_NONE;
+				break;
+			}
+			return true;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+/* Accept-Language compared with Indonesian. */
+static bool lang_evidence(const unsigned char *p, size_t n)
+{
+	static const char *const forms[] = {
+		"'id'", "\"id\"", "id-id", "id_id", "'id,", "\"id,", "'id;", "/^id", "'in'",
+		NULL,
+	};
+	for (const char *const *s = forms; *s; s++)
+		if (ronda_memcasemem(p, n, *s, strlen(*s)))
+			return true;
+	return false;
+}
+
+struct cloak_state {
+	unsigned reported;     /* bit per rule */
+};
+
+static void report_once(struct ronda_file *f, struct cloak_state *st, int r,
+			uint64_t off, int sev, unsigned conf, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void report_once(struct ronda_file *f, struct cloak_state *st, int r,
+			uint64_t off, int sev, unsigned conf, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	if (st->reported & (1u << r))
+		return;
+	st->reported |= 1u << r;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	ronda_report_ex(f, &rules[r], off, sev, conf, "%s", detail);
+}
+
+static const char *action_name(enum action_kind k)
+{
+	switch (k) {
+	case A_REMOTE: return _("fetches");
+	case A_LOCAL: return _("reads");
+	case A_REDIRECT: return _("redirects to");
+	default: return "";
+	}
+}
+
+static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
+			    const struct ronda_hit *c, struct cloak_state *st)
+{
+	uint64_t lo = sub0(c->end, EVIDENCE_BEFORE);
+	uint64_t hi = MIN((uint64_t)f->len, c->end + EVIDENCE_AFTER);
+	struct ronda_crawl_match m = { 0, NULL, NULL };
+	struct action a;
+	const struct ronda_hit *ex;
+	const char *evidence = NULL, *how = "";
+	char ev[128];
+	int r, sev = -1;
+	unsigned conf = 0;
+	bool mobile_only = false;
+
+	if (!find_action(f, h, c->end, &a))
+		return;
+	if (a.at < hi)
+		hi = MAX(a.at, MIN((uint64_t)f->len, c->end + 512));
+	switch (c->id) {
+	case P_UA:
+		r = R_UA;
+		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
+				     RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, &m)) {
+			evidence = m.word;
+			how = m.how;
+		} else if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
+					    RONDA_CRAWL_MOBILE, &m)) {
+			evidence = m.word;
+			how = m.how;
+			mobile_only = true;
+		}
+		break;
+	case P_REF:
+		r = R_REF;
+		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
+				     RONDA_CRAWL_REF, &m)) {
+			evidence = m.word;
+			how = m.how;
+		}
+		break;
+	case P_LANG:
+		r = R_LANG;
+		if (lang_evidence(f->data + c->end, (size_t)(hi - c->end))) {
+			evidence = "id";
+			how = "literal";
+		}
+		break;
+	default:
+		r = R_IP;
+		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
+				     RONDA_CRAWL_IP, &m)) {
+			evidence = m.word;
+			how = m.how;
+		}
+		break;
+	}
+	if (!evidence)
+		return;
+	/* phones, languages: only served content counts, a redirect to a
+	 * mobile or language version of the site is normal */
+	if ((mobile_only || r == R_LANG) && a.kind == A_REDIRECT)
+		return;
+	if (a.kind == A_REDIRECT) {
+		sev = RONDA_SEV_MEDIUM;
+		conf = 60;
+	}
+	ex = hit_in(h, P_EXIT, a.at, a.at + 1500);
+	if (!ex && a.kind != A_REDIRECT)
+		conf = 70;
+	snprintf(ev, sizeof(ev), "%s%s%s%s", evidence, *how && strcmp(how, "literal") ? " (" : "",
+		 *how && strcmp(how, "literal") ? how : "",
+		 *how && strcmp(how, "literal") ? ")" : "");
+	report_once(f, st, r, c->end, sev, conf,
+		    mobile_only ? _("mobile visitors ('%s') get other content: the code %s '%s'")
+				: _("request compared with '%s', then the code %s '%s'"),
+		    ev, action_name(a.kind), a.what);
+	if (a.kind == A_REMOTE)
+		report_once(f, st, R_REMOTE, a.at, -1, 0,
+			    _("content fetched from '%s'%s"), a.what,
+			    ex ? _(", then the script exits") : "");
+	else if (a.kind == A_LOCAL)
+		report_once(f, st, R_LOCAL, a.at, -1, 0,
+			    _("content read from '%s'%s"), a.what,
+			    ex ? _(", then the script exits") : "");
+}
+
+static void check_template(struct ronda_file *f, const struct ronda_hits *h,
+			   struct cloak_state *st)
+{
+	if (st->reported & (1u << R_REMOTE))
+		return;   /* the cloaker's own fetch */
+	for (size_t i = 0; i < h->n; i++) {
+		const struct ronda_hit *x = &h->v[i], *u;
+		char url[512], host[256];
+		const char *top = NULL;
+		size_t pl;
+		bool bad;
+
+		if (x->id != P_TPL_ECHO)
+			continue;
+		u = call_url(f, h, x, 400);
+		if (!u)   /* readfile('http...') / include 'http...' */
+			u = hit_in(h, P_URL, sub0(x->end, 12), x->end + 2);
+		if (!u || !url_of_hit(f, u, url, sizeof(url), host, sizeof(host)))
+			continue;
+		pl = strcspn(url, "?#");
+		bad = ronda_host_is_free(host) ||
+		      (pl >= 4 && !strncasecmp(url + pl - 4, ".txt", 4)) ||
+		      ronda_slug_score(url, strlen(url), &top) >= RONDA_SLUG_GAMBLING;
+		report_once(f, st, R_TEMPLATE, x->end, bad ? RONDA_SEV_HIGH : -1,
+			    bad ? 85 : 0, _("prints the content of '%s'%s"), url,
+			    bad ? _(" (text file, free host or gambling name)") : "");
+		return;
+	}
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static void check_after_html(struct ronda_file *f, const struct ronda_hits *h,
+			     struct cloak_state *st)
+{
+	const struct ronda_hit *last = last_hit_in(h, P_HTML_END, 0, UINT64_MAX);
+	const unsigned char *p, *end;
+	size_t tail_len, n_links = 0;
+	const char *top = NULL;
+	bool hidden, bad;
+	unsigned score;
+
+	if (!last)
+		return;
+	p = f->data + last->end;
+	end = f->data + f->len;
+	while (p < end) {
+		while (p < end && is_space(*p))
+			p++;
+		if (end - p >= 4 && !memcmp(p, "<!--", 4)) {
+			const unsigned char *ce = memmem(p, (size_t)(end - p), "-->", 3);
+			if (!ce)
+				return;
+			p = ce + 3;
+			continue;
+		}
+		break;
+	}
+	if (p >= end || *p != '<' || end - p < 3)
+		return;
+	tail_len = MIN((size_t)(end - p), (size_t)16384);
+	if (p[1] == '?') {
+		const unsigned char *close = memmem(p, tail_len, "?>", 2);
+		size_t bl = close ? (size_t)(close - p) : tail_len;
+		if (!ronda_memcasemem(p, bl, "echo", 4) &&
+		    !ronda_memcasemem(p, bl, "print", 5) &&
+		    !ronda_memcasemem(p, bl, "include", 7) &&
+		    !ronda_memcasemem(p, bl, "require", 7) &&
+		    !ronda_memcasemem(p, bl, "readfile", 8) &&
+		    !ronda_memcasemem(p, bl, "<?=", 3))
+			return;
+		if (!ronda_memcasemem(p, bl, "http", 4) &&
+		    !ronda_memcasemem(p, bl, "file_get_contents", 17) &&
+		    !ronda_memcasemem(p, bl, "base64", 6))
+			return;
+	} else if (!isalpha(p[1])) {
+		return;
+	}
+	for (const unsigned char *q = p; q < p + tail_len;) {
+		const unsigned char *a = ronda_memcasemem(q, (size_t)(p + tail_len - q), "href", 4);
+		if (!a)
+			break;
+		n_links++;
+		q = a + 4;
+	}
+	hidden = ronda_memcasemem(p, tail_len, "display:none", 12) ||
+		 ronda_memcasemem(p, tail_len, "display: none", 13) ||
+		 ronda_memcasemem(p, tail_len, "visibility:hidden", 17) ||
+		 ronda_memcasemem(p, tail_len, "left:-", 6);
+	score = ronda_slug_score((const char *)p, tail_len, &top);
+	bad = hidden || n_links >= 3 || score >= RONDA_SLUG_GAMBLING;
+	if (p[1] != '?' && !n_links && !bad &&
+	    !ronda_memcasemem(p, MIN(tail_len, (size_t)16), "<script", 7) &&
+	    !ronda_memcasemem(p, MIN(tail_len, (size_t)16), "<iframe", 7))
+		return;
+	report_once(f, st, R_AFTER_HTML, (uint64_t)(p - f->data),
+		    bad ? RONDA_SEV_HIGH : -1, bad ? 80 : 0,
+		    _("%zu bytes after </html> with %zu links%s"),
+		    (size_t)(end - p), n_links, hidden ? _(", hidden") : "");
+}
+
+static int cloak_init(struct ronda_detector_init *di, void **state)
+{
+	int err;
+
+	*state = NULL;
+	if ((err = ronda_seo_words_init()))
+		return err;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
+		if ((err = ronda_pattern_add(di, patterns[i].expr, patterns[i].flags,
+					     patterns[i].id)))
+			return err;
+	return RONDA_OK;
+}
+
+static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits *h)
+{
+	struct cloak_state st;
+	bool php = f->cls.type == RONDA_FT_PHP || (f->cls.flags & RONDA_CF_PHP) ||
+		   (f->cls.flags & RONDA_CF_EXT_PHP) || f->depth > 0;
+	unsigned n_conds = 0;
+
+	if (!h->n || (f->cls.flags & RONDA_CF_BINARY))
+		return RONDA_OK;
+	memset(&st, 0, sizeof(st));
+	if (php) {
+		for (size_t i = 0; i < h->n && n_conds < MAX_CONDS; i++) {
+			const struct ronda_hit *x = &h->v[i];
+			if (x->id != P_UA && x->id != P_REF && x->id != P_LANG &&
+			    x->id != P_IP)
+				continue;
+			n_conds++;
+			check_condition(f, h, x, &st);
+		}
+		if (st.reported) {
+			const struct ronda_hit *o = ronda_hits_first(h, P_RENAMED);
+			if (o) {
+				char name[256];
+				literal_ending_at(f, o->end, 120, name, sizeof(name));
+				report_once(f, &st, R_ORIGINAL, o->end, -1, 0,
+					    _("includes '%s'"), name);
+			}
+		}
+		check_template(f, h, &st);
+	}
+	if (php || f->cls.type == RONDA_FT_HTML)
+		check_after_html(f, h, &st);
+	return RONDA_OK;
+}
+
+const struct ronda_detector ronda_detector_cloak = { "cloak", N_("PHP that serves crawlers, phones or search visitors other content; template remote includes; output after </html>"), rules, R__COUNT, cloak_init, NULL, cloak_scan, NULL, NULL };

@@ -1,0 +1,73 @@
+/*
+ * seo_words.h — word lists and small URL helpers shared by the cloaking and
+ * SEO-spam detectors (cloak, htaccess, seo, jsredirect).
+ *
+ * The lists are rules/seo-crawlers.txt, seo-slugs.txt, seo-hosts.txt and
+ * seo-front.txt, parsed on first use by ronda_seo_words_init() (thread-safe,
+ * idempotent) and read-only afterwards, so every function below may be
+ * called from scan threads at once.  Nothing here allocates memory that
+ * outlives a call; returned words point into static tables.
+ */
+#ifndef RONDA_SEO_WORDS_H
+#define RONDA_SEO_WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum {
+	RONDA_CRAWL_UA = 0x1u,      /* crawler name in a User-Agent test */
+	RONDA_CRAWL_REF = 0x2u,     /* search engine in a Referer test */
+	RONDA_CRAWL_MOBILE = 0x4u,  /* mobile User-Agent token */
+	RONDA_CRAWL_IP = 0x8u,      /* Google crawler address / rDNS name */
+	RONDA_CRAWL_UAGEN = 0x10u,  /* generic bot word (bot|, crawler) */
+};
+
+struct ronda_crawl_match {
+	unsigned kind;      /* one RONDA_CRAWL_* bit */
+	const char *word;   /* the list entry that matched (static) */
+	const char *how;    /* "literal", "concatenated", "reversed", "base64" */
+};
+
+/* Load the lists.  Returns RONDA_OK or RONDA_EINVAL when a rules file is
+ * missing or malformed (a build problem). */
+int ronda_seo_words_init(void);
+
+/* Look for a listed word of one of `kinds` in p[0..n), case-insensitively:
+ * as written, with string concatenation removed ('Goo'.'gle' or "a"+"b"),
+ * reversed (strrev), or inside a quoted base64 literal.  Windows longer
+ * than RONDA_CRAWL_WINDOW_MAX are cut.  Returns true and fills *m. */
+#define RONDA_CRAWL_WINDOW_MAX ((size_t)32 << 10)
+bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,
+		      struct ronda_crawl_match *m);
+
+/* Gambling score of a slug, path, URL or host name (see rules/seo-slugs.txt);
+ * *top (may be NULL) gets the heaviest word seen or NULL.  A score of
+ * RONDA_SLUG_GAMBLING or more marks a gambling slug. */
+#define RONDA_SLUG_GAMBLING 3u
+unsigned ronda_slug_score(const char *s, size_t n, const char **top);
+
+/* Host of an absolute ("http://", "https://") or scheme-relative ("//") URL
+ * in url[0..n), lower-cased into host[size]; returns its length or 0. */
+size_t ronda_url_host(const char *url, size_t n, char *host, size_t size);
+/* The registrable part of a host ("kab.go.id" for "www.kab.go.id",
+ * "example.com" for "a.b.example.com"); points into host. */
+const char *ronda_host_site(const char *host);
+/* Under a free hosting / paste service of rules/seo-hosts.txt. */
+bool ronda_host_is_free(const char *host);
+/* Under an Indonesian government / academic / school zone. */
+bool ronda_host_is_gov(const char *host);
+
+/* name[0..n) (a path; its last component before any '?' counts) is a CMS
+ * front controller of rules/seo-front.txt. */
+bool ronda_front_controller(const char *name, size_t n);
+
+/* Decode standard or URL-safe base64 from in[0..n), ignoring whitespace;
+ * stops at the first other byte or at size.  Returns bytes written. */
+size_t ronda_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
+			size_t size);
+
+/* Case-insensitive search of needle[0..m) in hay[0..n); NULL if absent. */
+const unsigned char *ronda_memcasemem(const unsigned char *hay, size_t n,
+				      const char *needle, size_t m);
+
+#endif
