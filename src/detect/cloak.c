@@ -495,7 +495,7 @@ static bool is_space(unsigned char c)
 }
 
 static void check_after_html(struct ronda_file *f, const struct ronda_hits *h,
-			     struct cloak_state *st)
+			     struct cloak_state *st, bool php)
 {
 	const struct ronda_hit *last = last_hit_in(h, P_HTML_END, 0, UINT64_MAX);
 	const unsigned char *p, *end;
@@ -522,20 +522,27 @@ static void check_after_html(struct ronda_file *f, const struct ronda_hits *h,
 	}
 	if (p >= end || *p != '<' || end - p < 3)
 		return;
-	tail_len = MIN((size_t)(end - p), (size_t)16384);
+	/* injected tails are short; a long tail is the rest of a program */
+	if ((size_t)(end - p) > 8192 && php)
+		return;
+	tail_len = MIN((size_t)(end - p), (size_t)8192);
 	if (p[1] == '?') {
+		static const char *const fetch[] = {
+			"file_get_contents(", "curl_exec(", "readfile(", "fopen(",
+			"base64_decode(", "stream_get_contents(", NULL,
+		};
 		const unsigned char *close = memmem(p, tail_len, "?>", 2);
 		size_t bl = close ? (size_t)(close - p) : tail_len;
-		if (!ronda_memcasemem(p, bl, "echo", 4) &&
-		    !ronda_memcasemem(p, bl, "print", 5) &&
-		    !ronda_memcasemem(p, bl, "include", 7) &&
-		    !ronda_memcasemem(p, bl, "require", 7) &&
-		    !ronda_memcasemem(p, bl, "readfile", 8) &&
-		    !ronda_memcasemem(p, bl, "<?=", 3))
+		bool fetches = false;
+
+		if (bl > 1024)
 			return;
-		if (!ronda_memcasemem(p, bl, "http", 4) &&
-		    !ronda_memcasemem(p, bl, "file_get_contents", 17) &&
-		    !ronda_memcasemem(p, bl, "base64", 6))
+		for (const char *const *w = fetch; *w && !fetches; w++)
+			fetches = ronda_memcasemem(p, bl, *w, strlen(*w)) != NULL;
+		if (!fetches || (!ronda_memcasemem(p, bl, "echo", 4) &&
+				 !ronda_memcasemem(p, bl, "print", 5) &&
+				 !ronda_memcasemem(p, bl, "readfile", 8) &&
+				 !ronda_memcasemem(p, bl, "<?=", 3)))
 			return;
 	} else if (!isalpha(p[1])) {
 		return;
@@ -608,7 +615,7 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 		check_template(f, h, &st);
 	}
 	if (php || f->cls.type == RONDA_FT_HTML)
-		check_after_html(f, h, &st);
+		check_after_html(f, h, &st, php);
 	return RONDA_OK;
 }
 
