@@ -335,7 +335,7 @@ static bool lang_evidence(const unsigned char *p, size_t n)
 		NULL,
 	};
 	for (const char *const *s = forms; *s; s++)
-		if (ronda_memcasemem(p, n, *s, strlen(*s)))
+		if (ronda_seo_memcase(p, n, *s, strlen(*s)))
 			return true;
 	return false;
 }
@@ -538,31 +538,31 @@ static void check_after_html(struct ronda_file *f, const struct ronda_hits *h,
 		if (bl > 1024)
 			return;
 		for (const char *const *w = fetch; *w && !fetches; w++)
-			fetches = ronda_memcasemem(p, bl, *w, strlen(*w)) != NULL;
-		if (!fetches || (!ronda_memcasemem(p, bl, "echo", 4) &&
-				 !ronda_memcasemem(p, bl, "print", 5) &&
-				 !ronda_memcasemem(p, bl, "readfile", 8) &&
-				 !ronda_memcasemem(p, bl, "<?=", 3)))
+			fetches = ronda_seo_memcase(p, bl, *w, strlen(*w)) != NULL;
+		if (!fetches || (!ronda_seo_memcase(p, bl, "echo", 4) &&
+				 !ronda_seo_memcase(p, bl, "print", 5) &&
+				 !ronda_seo_memcase(p, bl, "readfile", 8) &&
+				 !ronda_seo_memcase(p, bl, "<?=", 3)))
 			return;
 	} else if (!isalpha(p[1])) {
 		return;
 	}
 	for (const unsigned char *q = p; q < p + tail_len;) {
-		const unsigned char *a = ronda_memcasemem(q, (size_t)(p + tail_len - q), "href", 4);
+		const unsigned char *a = ronda_seo_memcase(q, (size_t)(p + tail_len - q), "href", 4);
 		if (!a)
 			break;
 		n_links++;
 		q = a + 4;
 	}
-	hidden = ronda_memcasemem(p, tail_len, "display:none", 12) ||
-		 ronda_memcasemem(p, tail_len, "display: none", 13) ||
-		 ronda_memcasemem(p, tail_len, "visibility:hidden", 17) ||
-		 ronda_memcasemem(p, tail_len, "left:-", 6);
+	hidden = ronda_seo_memcase(p, tail_len, "display:none", 12) ||
+		 ronda_seo_memcase(p, tail_len, "display: none", 13) ||
+		 ronda_seo_memcase(p, tail_len, "visibility:hidden", 17) ||
+		 ronda_seo_memcase(p, tail_len, "left:-", 6);
 	score = ronda_slug_score((const char *)p, tail_len, &top);
 	bad = hidden || n_links >= 3 || score >= RONDA_SLUG_GAMBLING;
 	if (p[1] != '?' && !n_links && !bad &&
-	    !ronda_memcasemem(p, MIN(tail_len, (size_t)16), "<script", 7) &&
-	    !ronda_memcasemem(p, MIN(tail_len, (size_t)16), "<iframe", 7))
+	    !ronda_seo_memcase(p, MIN(tail_len, (size_t)16), "<script", 7) &&
+	    !ronda_seo_memcase(p, MIN(tail_len, (size_t)16), "<iframe", 7))
 		return;
 	report_once(f, st, R_AFTER_HTML, (uint64_t)(p - f->data),
 		    bad ? RONDA_SEV_HIGH : -1, bad ? 80 : 0,

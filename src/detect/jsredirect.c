@@ -287,7 +287,7 @@ static void check_refresh(struct ronda_file *f, const struct ronda_hits *h)
 		e = memchr(f->data + x->end, '>', MIN((size_t)(f->len - x->end), (size_t)1024));
 		if (*p != '<' || !e)
 			continue;
-		u = ronda_memcasemem(p, (size_t)(e - p), "url=", 4);
+		u = ronda_seo_memcase(p, (size_t)(e - p), "url=", 4);
 		if (!u)
 			continue;
 		u += 4;

@@ -345,7 +345,7 @@ static bool attr_value(const unsigned char *s, const unsigned char *e,
 	size_t nl = strlen(name);
 	const unsigned char *p = s;
 
-	while (p < e && (p = ronda_memcasemem(p, (size_t)(e - p), name, nl))) {
+	while (p < e && (p = ronda_seo_memcase(p, (size_t)(e - p), name, nl))) {
 		const unsigned char *v = p + nl;
 		size_t o = 0;
 		unsigned char q = 0;

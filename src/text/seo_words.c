@@ -186,7 +186,7 @@ int ronda_seo_words_init(void)
 	return init_err;
 }
 
-const unsigned char *ronda_memcasemem(const unsigned char *hay, size_t n,
+const unsigned char *ronda_seo_memcase(const unsigned char *hay, size_t n,
 				      const char *needle, size_t m)
 {
 	int c0;

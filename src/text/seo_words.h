@@ -67,7 +67,7 @@ size_t ronda_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 			size_t size);
 
 /* Case-insensitive search of needle[0..m) in hay[0..n); NULL if absent. */
-const unsigned char *ronda_memcasemem(const unsigned char *hay, size_t n,
+const unsigned char *ronda_seo_memcase(const unsigned char *hay, size_t n,
 				      const char *needle, size_t m);
 
 #endif

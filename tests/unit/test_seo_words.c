@@ -123,8 +123,8 @@ static void test_front_and_b64(void **st)
 	assert_memory_equal(out, "https://", 8);
 	assert_int_equal(ronda_b64_decode((const unsigned char *)"aHR0cHM6Ly8=", 12, out, 3), 3);
 	assert_int_equal(ronda_b64_decode((const unsigned char *)"!!", 2, out, sizeof(out)), 0);
-	assert_non_null(ronda_memcasemem((const unsigned char *)"xxGOOGLEbot", 11, "googlebot", 9));
-	assert_null(ronda_memcasemem((const unsigned char *)"goo", 3, "google", 6));
+	assert_non_null(ronda_seo_memcase((const unsigned char *)"xxGOOGLEbot", 11, "googlebot", 9));
+	assert_null(ronda_seo_memcase((const unsigned char *)"goo", 3, "google", 6));
 }
 
 int main(void)
