@@ -10,6 +10,12 @@
 # Env: RONDA (binary), RUNS, SEED.
 set -u
 RONDA=${RONDA:?set RONDA to the ronda binary}
+# 200 runs; a sanitizer build is several times slower, so it does fewer
+# (the plain build's run is the one that shows the property)
+if [[ -z ${RUNS:-} && -n ${BUILD:-} ]] && grep -q '^RONDA_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+	RUNS=40
+	echo "killloop: sanitizer build, $RUNS runs"
+fi
 RUNS=${RUNS:-200}
 SEED=${SEED:-$$}
 RANDOM=$SEED
