@@ -38,6 +38,7 @@ struct ronda_store {
 	unsigned char *key;
 	unsigned char key_id[16];
 	int level;
+	bool batch;
 };
 
 static int err_errno(void)
@@ -202,6 +203,87 @@ int ronda_store_lock(struct ronda_store *s)
 	close(s->lockfd);
 	s->lockfd = -1;
 	return RONDA_EBUSY;
+}
+
+/* ---- batches ---- */
+
+#define UNSYNCED "unsynced"
+
+int ronda_store_batch_begin(struct ronda_store *s)
+{
+	int fd = openat(s->dirfd, UNSYNCED, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0)
+		return err_errno();
+	/* the marker's mtime says since when objects may be unsynced */
+	rc = futimens(fd, NULL) < 0 || fsync(fd) < 0 ? err_errno() : RONDA_OK;
+	close(fd);
+	if (!rc)
+		rc = ronda_fs_fsync_dir(s->dirfd);
+	if (!rc)
+		s->batch = true;
+	return rc;
+}
+
+int ronda_store_batch_end(struct ronda_store *s)
+{
+	if (!s->batch)
+		return RONDA_OK;
+	if (syncfs(s->dirfd) < 0)
+		return err_errno();
+	s->batch = false;
+	if (unlinkat(s->dirfd, UNSYNCED, 0) < 0 && errno != ENOENT)
+		return err_errno();
+	return ronda_fs_fsync_dir(s->dirfd);
+}
+
+struct recover {
+	struct ronda_store *s;
+	struct timespec since;
+	uint64_t removed;
+	bool locked;
+};
+
+static int recover_one(const char *hash, void *arg)
+{
+	struct recover *r = arg;
+	char rel[RONDA_HASH_HEX + 1];
+	struct stat st;
+	int rc;
+
+	snprintf(rel, sizeof(rel), "%.2s/%s", hash, hash + 2);
+	if (fstatat(r->s->objfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec < r->since.tv_sec - 2)
+		return RONDA_OK;
+	rc = ronda_store_verify(r->s, hash);
+	if (rc == RONDA_ECRYPTO)
+		r->locked = true;
+	else if (rc == RONDA_ECORRUPT && ronda_store_remove(r->s, hash) == RONDA_OK)
+		r->removed++;
+	return RONDA_OK;
+}
+
+int ronda_store_recover(struct ronda_store *s, uint64_t *n_removed)
+{
+	struct recover r = { s, { 0, 0 }, 0, false };
+	struct stat st;
+	int rc;
+
+	*n_removed = 0;
+	if (fstatat(s->dirfd, UNSYNCED, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? RONDA_OK : err_errno();
+	if (syncfs(s->dirfd) < 0)
+		return err_errno();
+	r.since = st.st_mtim;
+	if ((rc = ronda_store_foreach(s, recover_one, &r)))
+		return rc;
+	*n_removed = r.removed;
+	if (r.locked)
+		return RONDA_OK;   /* check again when the key is given */
+	if (unlinkat(s->dirfd, UNSYNCED, 0) < 0 && errno != ENOENT)
+		return err_errno();
+	return ronda_fs_fsync_dir(s->dirfd);
 }
 
 /* ---- keys ---- */
@@ -461,6 +543,8 @@ static int object_dir(struct ronda_store *s, const char *hash, bool create, int 
 {
 	char sub[3] = { hash[0], hash[1], '\0' };
 
+	if (open_subdir(s->objfd, sub, false, fd) == RONDA_OK)
+		return RONDA_OK;
 	return open_subdir(s->objfd, sub, create, fd);
 }
 
@@ -494,6 +578,7 @@ static int writer_finish(struct writer *w, char hash[RONDA_HASH_HEX], uint64_t *
 {
 	unsigned char md[32], size_le[8];
 	unsigned int mdlen = 0;
+	bool exists = false;
 	int rc, dfd = -1;
 
 	if ((rc = compress_feed(w, NULL, 0, ZSTD_e_end)))
@@ -512,7 +597,7 @@ static int writer_finish(struct writer *w, char hash[RONDA_HASH_HEX], uint64_t *
 		size_le[i] = (unsigned char)(w->plain >> (8 * i));
 	if (pwrite(w->fd, size_le, 8, 12) != 8)
 		return err_errno();
-	if (fsync(w->fd) < 0)
+	if (!w->s->batch && fsync(w->fd) < 0)
 		return err_errno();
 	if ((rc = object_dir(w->s, hash, true, &dfd)))
 		return rc;
@@ -522,18 +607,22 @@ static int writer_finish(struct writer *w, char hash[RONDA_HASH_HEX], uint64_t *
 			w->named = false;      /* moved into place: nothing to unlink */
 		else if (errno != EEXIST)
 			rc = err_errno();
+		else
+			exists = true;
 	} else {
 		char proc[64];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-		if (linkat(AT_FDCWD, proc, dfd, hash + 2, AT_SYMLINK_FOLLOW) < 0 &&
-		    errno != EEXIST &&
-		    linkat(w->fd, "", dfd, hash + 2, AT_EMPTY_PATH) < 0 && errno != EEXIST)
-			rc = err_errno();
+		if (linkat(AT_FDCWD, proc, dfd, hash + 2, AT_SYMLINK_FOLLOW) < 0) {
+			if (errno == EEXIST)
+				exists = true;
+			else if (linkat(w->fd, "", dfd, hash + 2, AT_EMPTY_PATH) < 0)
+				exists = errno == EEXIST, rc = exists ? RONDA_OK : err_errno();
+		}
 	}
-	if (!rc && (rc = ronda_fs_fsync_dir(dfd)) == RONDA_OK)
+	if (!rc && !w->s->batch && (rc = ronda_fs_fsync_dir(dfd)) == RONDA_OK)
 		rc = ronda_fs_fsync_dir(w->s->objfd);
-	if (!rc && new_bytes)
+	if (!rc && new_bytes && !exists)
 		*new_bytes = w->stored;
 	close(dfd);
 	return rc;

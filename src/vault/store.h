@@ -62,6 +62,19 @@ void ronda_store_set_level(struct ronda_store *s, int level);
  * unlock); RONDA_EBUSY if another ronda holds it. */
 int ronda_store_lock(struct ronda_store *s);
 
+/* Batches: between begin and end, new objects are not fsync'd one by one;
+ * end syncs the whole vault filesystem once (syncfs).  Callers commit rows
+ * that refer to the batch's objects only after end succeeded.  A crash
+ * inside a batch leaves VAULT/unsynced behind, and ronda_store_recover()
+ * then re-verifies every object written since and removes damaged ones,
+ * so an object that exists is always whole.  Store functions may be
+ * called from several threads at once inside a batch. */
+int ronda_store_batch_begin(struct ronda_store *s);
+int ronda_store_batch_end(struct ronda_store *s);
+/* After a crash inside a batch (see above); needs the key for encrypted
+ * objects (those it cannot check keep the marker for a later run). */
+int ronda_store_recover(struct ronda_store *s, uint64_t *n_removed);
+
 /* Make a new key file (0600, refused if it exists). */
 int ronda_key_generate(const char *path);
 /* Read a key file into key[RONDA_KEY_BYTES]; RONDA_EPARSE if malformed,

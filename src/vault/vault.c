@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,16 @@ int ronda_vault_open(struct ronda_db *db, const char *state_dir,
 			ronda_buf_addf(err, rc == RONDA_ECRYPTO
 				       ? _("key file '%s' is not the key of this vault")
 				       : _("cannot use key file '%s': %s"), key_file, ronda_strerror(rc));
+		}
+	}
+	if (!rc) {
+		uint64_t n = 0;
+
+		/* a crash inside a batch: drop objects that did not reach the disk */
+		if ((rc = ronda_store_recover(v->store, &n))) {
+			ronda_buf_reset(err);
+			ronda_buf_addf(err, _("cannot check the vault after an interrupted write: %s"),
+				       ronda_strerror(rc));
 		}
 	}
 out:
@@ -310,118 +321,231 @@ static bool reuse_prev(struct snap *s, const struct ronda_entry *e, char *hash)
 	return ok;
 }
 
-static int store_file(struct snap *s, int dirfd, const char *name, struct ronda_entry *e)
+/* One entry of the walk, filled in by the workers when it needs storing. */
+struct snap_item {
+	struct ronda_entry e;
+	bool store;                 /* content must be read and stored */
+	bool reused;
+	int rc;                     /* per-entry error */
+	bool changed;               /* changed while being read */
+	uint64_t new_bytes;
+};
+
+struct snap_pool {
+	struct snap *s;
+	int rootfd;
+	struct snap_item *items;
+	size_t *todo, n_todo;
+	size_t next;                /* atomic */
+	volatile int stop;          /* the vault failed: no point going on */
+};
+
+static bool vault_fatal(int rc)
+{
+	return rc == RONDA_ENOSPC || rc == RONDA_EROFS || rc == RONDA_EIO ||
+	       rc == RONDA_ENOMEM || rc == RONDA_EINTERNAL || rc == RONDA_EDB;
+}
+
+/* Worker: read and store one file (opened beneath the root again). */
+static void store_item(struct snap_pool *p, struct snap_item *it)
 {
 	struct stat a, b;
-	uint64_t size = 0, nb = 0;
+	uint64_t size = 0;
+	char hash[RONDA_HASH_HEX];
+	char *path;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return ronda_err_from_errno(errno);
+	rc = ronda_fs_open_beneath(p->rootfd, it->e.path, O_RDONLY | O_NONBLOCK, 0, &fd);
+	if (rc) {
+		it->rc = rc;
+		return;
+	}
 	if (fstat(fd, &a) < 0 || !S_ISREG(a.st_mode)) {
 		close(fd);
-		return RONDA_ECHANGED;
+		it->rc = RONDA_ECHANGED;
+		return;
 	}
-	rc = ronda_store_put_fd(s->v->store, fd, e->hash, &size, &nb);
+	rc = ronda_store_put_fd(p->s->v->store, fd, hash, &size, &it->new_bytes);
 	if (!rc && fstat(fd, &b) == 0 &&
 	    (b.st_size != a.st_size || vault_ts_ns(&b.st_mtim) != vault_ts_ns(&a.st_mtim) ||
-	     size != (uint64_t)a.st_size) && s->on_error)
-		s->on_error(e->path, RONDA_ECHANGED, s->arg);
+	     size != (uint64_t)a.st_size))
+		it->changed = true;
 	close(fd);
-	if (rc)
-		return rc;
-	/* the manifest describes what was stored */
-	{
-		char *path = e->path, hash[RONDA_HASH_HEX];
-
-		memcpy(hash, e->hash, sizeof(hash));
-		e->path = NULL;
-		ronda_entry_release(e);
-		vault_entry_from_stat(e, path, &a);
-		memcpy(e->hash, hash, sizeof(hash));
-		free(path);
+	it->rc = rc;
+	if (rc) {
+		if (vault_fatal(rc))
+			p->stop = 1;
+		return;
 	}
-	e->size = size;
-	if (nb) {
-		s->info->n_new_objects++;
-		s->info->n_new_bytes += nb;
-		sqlite3_reset(s->obj);
-		sqlite3_bind_text(s->obj, 1, e->hash, 64, SQLITE_STATIC);
-		sqlite3_bind_int64(s->obj, 2, (int64_t)size);
-		sqlite3_bind_int64(s->obj, 3, (int64_t)nb);
-		sqlite3_bind_int64(s->obj, 4, ronda_wall_ns());
-		sqlite3_step(s->obj);
-		sqlite3_reset(s->obj);
+	/* the manifest describes what was stored */
+	path = it->e.path;
+	it->e.path = NULL;
+	ronda_entry_release(&it->e);
+	vault_entry_from_stat(&it->e, path, &a);
+	free(path);
+	memcpy(it->e.hash, hash, sizeof(hash));
+	it->e.size = size;
+}
+
+static void *store_worker(void *arg)
+{
+	struct snap_pool *p = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= p->n_todo || p->stop)
+			break;
+		store_item(p, &p->items[p->todo[i]]);
+	}
+	return NULL;
+}
+
+struct collect {
+	struct snap *s;
+	struct snap_item *items;
+	size_t n, alloc;
+};
+
+static int snap_collect(const char *relpath, int dirfd, const char *name,
+			const struct stat *st, void *arg)
+{
+	struct collect *c = arg;
+	struct snap_item *it;
+
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
+		return RONDA_OK;   /* sockets, fifos, devices are not web content */
+	c->items = xgrow(c->items, &c->alloc, c->n + 1, sizeof(*c->items));
+	it = &c->items[c->n++];
+	memset(it, 0, sizeof(*it));
+	vault_entry_from_stat(&it->e, relpath, st);
+	if (it->e.type == 'l') {
+		it->rc = vault_readlink(dirfd, name, &it->e.target);
+	} else if (it->e.type == 'f') {
+		if (reuse_prev(c->s, &it->e, it->e.hash))
+			it->reused = true;
+		else
+			it->store = true;
 	}
 	return RONDA_OK;
 }
 
-static int snap_entry(const char *relpath, int dirfd, const char *name,
-		      const struct stat *st, void *arg)
+static int snap_insert(struct snap *s, struct snap_item *it)
 {
-	struct snap *s = arg;
-	struct ronda_entry e;
-	int rc = RONDA_OK, sr;
-
-	vault_entry_from_stat(&e, relpath, st);
-	if (!e.type)
-		goto out;   /* sockets, fifos, devices are not web content */
-	if (e.type == 'l') {
-		if ((rc = vault_readlink(dirfd, name, &e.target))) {
-			if (s->on_error)
-				s->on_error(relpath, rc, s->arg);
-			s->info->n_errors++;
-			rc = RONDA_OK;
-			goto out;
-		}
-	} else if (e.type == 'f') {
-		if (reuse_prev(s, &e, e.hash)) {
-			s->info->n_reused++;
-		} else if ((rc = store_file(s, dirfd, name, &e))) {
-			if (rc == RONDA_ENOSPC || rc == RONDA_EROFS || rc == RONDA_EIO ||
-			    rc == RONDA_ENOMEM || rc == RONDA_EINTERNAL) {
-				ronda_buf_reset(s->err);
-				ronda_buf_addf(s->err, _("cannot store '%s' in the vault: %s"),
-					       relpath, ronda_strerror(rc));
-				goto out;   /* the vault itself failed: stop */
-			}
-			if (s->on_error)
-				s->on_error(relpath, rc, s->arg);
-			s->info->n_errors++;
-			rc = RONDA_OK;
-			goto out;
-		}
-		s->info->n_files++;
-		s->info->n_bytes += e.size;
-	}
+	struct ronda_entry *e = &it->e;
 	sqlite3_stmt *q = s->ins;
+	int sr, rc;
+
+	if (e->type == 'f' && it->new_bytes) {
+		s->info->n_new_objects++;
+		s->info->n_new_bytes += it->new_bytes;
+		sqlite3_reset(s->obj);
+		sqlite3_bind_text(s->obj, 1, e->hash, 64, SQLITE_STATIC);
+		sqlite3_bind_int64(s->obj, 2, (int64_t)e->size);
+		sqlite3_bind_int64(s->obj, 3, (int64_t)it->new_bytes);
+		sqlite3_bind_int64(s->obj, 4, ronda_wall_ns());
+		sqlite3_step(s->obj);
+		sqlite3_reset(s->obj);
+	}
+	if (e->type == 'f') {
+		s->info->n_files++;
+		s->info->n_bytes += e->size;
+		if (it->reused)
+			s->info->n_reused++;
+	}
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, s->info->id);
-	vault_bind_path(q, 2, e.path);
-	sqlite3_bind_text(q, 3, &e.type, 1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 4, e.mode);
-	sqlite3_bind_int64(q, 5, e.uid);
-	sqlite3_bind_int64(q, 6, e.gid);
-	sqlite3_bind_int64(q, 7, (int64_t)e.size);
-	sqlite3_bind_int64(q, 8, e.mtime_ns);
-	sqlite3_bind_int64(q, 9, e.ctime_ns);
-	sqlite3_bind_int64(q, 10, (int64_t)e.ino);
-	sqlite3_bind_int64(q, 11, (int64_t)e.nlink);
-	if (e.type == 'f')
-		sqlite3_bind_text(q, 12, e.hash, 64, SQLITE_TRANSIENT);
+	vault_bind_path(q, 2, e->path);
+	sqlite3_bind_text(q, 3, &e->type, 1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 4, e->mode);
+	sqlite3_bind_int64(q, 5, e->uid);
+	sqlite3_bind_int64(q, 6, e->gid);
+	sqlite3_bind_int64(q, 7, (int64_t)e->size);
+	sqlite3_bind_int64(q, 8, e->mtime_ns);
+	sqlite3_bind_int64(q, 9, e->ctime_ns);
+	sqlite3_bind_int64(q, 10, (int64_t)e->ino);
+	sqlite3_bind_int64(q, 11, (int64_t)e->nlink);
+	if (e->type == 'f')
+		sqlite3_bind_text(q, 12, e->hash, 64, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(q, 12);
-	if (e.target)
-		vault_bind_path(q, 13, e.target);
+	if (e->target)
+		vault_bind_path(q, 13, e->target);
 	else
 		sqlite3_bind_null(q, 13);
 	sr = sqlite3_step(q);
 	rc = ronda_db_check(s->v->db, sr, _("cannot record snapshot entry"), s->err);
 	sqlite3_reset(q);
-	ronda_fs_debug_pause("snapshot-entry");
+	return rc;
+}
+
+/* Walk, store what is new with a few threads, then record every entry. */
+static int snap_run(struct snap *s, int rootfd, const char *root)
+{
+	struct collect c = { s, NULL, 0, 0 };
+	struct snap_pool p;
+	pthread_t tids[8];
+	size_t n_threads = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((rc = vault_walk(s->v, rootfd, NULL, snap_collect, s->on_error, &c)))
+		goto out;
+	p.s = s;
+	p.rootfd = rootfd;
+	p.items = c.items;
+	p.todo = xcalloc(c.n ? c.n : 1, sizeof(*p.todo));
+	for (size_t i = 0; i < c.n; i++)
+		if (c.items[i].store && !c.items[i].rc)
+			p.todo[p.n_todo++] = i;
+	if ((rc = ronda_store_batch_begin(s->v->store)))
+		goto out;
+	cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus;
+	for (long i = 1; i < cpus && p.n_todo > 16; i++)
+		if (pthread_create(&tids[n_threads], NULL, store_worker, &p) == 0)
+			n_threads++;
+	store_worker(&p);
+	for (size_t i = 0; i < n_threads; i++)
+		pthread_join(tids[i], NULL);
+	for (size_t i = 0; i < c.n; i++) {
+		struct snap_item *it = &c.items[i];
+
+		if (it->rc && vault_fatal(it->rc)) {
+			rc = it->rc;
+			ronda_buf_reset(s->err);
+			ronda_buf_addf(s->err, _("cannot store '%s' in the vault: %s"), it->e.path,
+				       ronda_strerror(rc));
+			goto out;
+		}
+	}
+	/* every object is on disk before the manifest that needs it commits */
+	if ((rc = ronda_store_batch_end(s->v->store))) {
+		ronda_buf_reset(s->err);
+		ronda_buf_addf(s->err, _("cannot write the vault: %s"), ronda_strerror(rc));
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		struct snap_item *it = &c.items[i];
+
+		if (it->rc || (it->store && !*it->e.hash)) {
+			if (s->on_error)
+				s->on_error(it->e.path, it->rc ? it->rc : RONDA_ECHANGED, s->arg);
+			s->info->n_errors++;
+			continue;
+		}
+		if (it->changed && s->on_error)
+			s->on_error(it->e.path, RONDA_ECHANGED, s->arg);
+		if ((rc = snap_insert(s, it)))
+			goto out;
+		ronda_fs_debug_pause("snapshot-entry");
+	}
 out:
-	ronda_entry_release(&e);
+	(void)root;
+	for (size_t i = 0; i < c.n; i++)
+		ronda_entry_release(&c.items[i].e);
+	free(c.items);
+	free(p.todo);
 	return rc;
 }
 
@@ -447,6 +571,9 @@ int ronda_snapshot_create(struct ronda_vault *v, const struct ronda_site *site,
 		ronda_buf_addf(err, _("cannot open '%s': %s"), site->root, ronda_strerror(rc));
 		return rc;
 	}
+	/* a manifest touches many pages: keep them in memory until the commit */
+	ronda_db_exec(v->db, "PRAGMA cache_size = -131072", err);
+	ronda_buf_reset(err);
 	if ((rc = ronda_db_begin(v->db, err)))
 		goto out;
 	if ((rc = ronda_db_prepare(v->db, "SELECT id, created_ns FROM vault_snapshots"
@@ -491,7 +618,7 @@ int ronda_snapshot_create(struct ronda_vault *v, const struct ronda_site *site,
 			"INSERT OR IGNORE INTO vault_objects (hash, size, stored, created_ns)"
 			" VALUES (?1, ?2, ?3, ?4)", &s.obj, err)))
 		goto fail;
-	rc = vault_walk(v, rootfd, NULL, snap_entry, on_error, &s);
+	rc = snap_run(&s, rootfd, site->root);
 	if (rc) {
 		if (!err->len)
 			ronda_buf_addf(err, _("cannot snapshot '%s': %s"), site->root,
