@@ -393,6 +393,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		unsigned b = 0;
 		size_t src_end = k + 1;
 
+		if (t->type == RONDA_PHP_IDENT && t->len == 5 && word(c, k, "array"))
+			continue;    /* the most common name in data files */
 		if (t->type == RONDA_PHP_IDENT && word_in(c, k, sanitizers) &&
 		    op(c, k + 1, "(") && c->match[k + 1] < c->n) {
 			k = c->match[k + 1];
@@ -1161,7 +1163,11 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			const struct ronda_php_tok *t = &c.t[i];
 
 			if (t->type == RONDA_PHP_IDENT) {
-				bool member = i > 0 && (op(&c, i - 1, "->") || op(&c, i - 1, "?->") ||
+				bool member;
+
+				if (t->len == 5 && word(&c, i, "array"))
+					continue;
+				member = i > 0 && (op(&c, i - 1, "->") || op(&c, i - 1, "?->") ||
 							op(&c, i - 1, "::") || word(&c, i - 1, "function") ||
 							word(&c, i - 1, "new") || word(&c, i - 1, "const"));
 				if (member)

@@ -45,6 +45,7 @@ struct arr {
 	struct elem *v;
 	size_t n, alloc;
 	long long next;        /* next automatic integer key */
+	bool overflow;         /* more elements than MAX_ARRAY */
 };
 
 struct val {
@@ -579,6 +580,7 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 			}
 	}
 	if (a->n >= MAX_ARRAY) {
+		a->overflow = true;
 		val_release(v);
 		return;
 	}
@@ -652,6 +654,8 @@ static bool eval_array(struct ronda_php_deob *d, size_t *i, const char *close,
 			merge_prov(out, &v);
 			arr_set(a, NULL, &v);
 		}
+		if (a->overflow)
+			goto fail;   /* a data table, not a string puzzle */
 		if (is_op(d, *i, ","))
 			(*i)++;
 		else if (!is_op(d, *i, close))

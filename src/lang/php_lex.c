@@ -322,22 +322,30 @@ static size_t cast_at(const unsigned char *s, size_t i, size_t n)
 	return 0;
 }
 
-static const char *const ops[] = {
-	"<=>", "**=", "...", "<<=", ">>=", "===", "!==", "?\?=", "?->",
-	"++", "--", "->", "=>", "::", "==", "!=", "<>", "<=", ">=", "&&", "||",
-	"??", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=", "^=", "<<", ">>",
-	"**", "#[", NULL,
+struct op { const char *s; size_t n; };
+#define OP(x) { x, sizeof(x) - 1 }
+static const struct op ops[] = {
+	OP("<=>"), OP("**="), OP("..."), OP("<<="), OP(">>="), OP("==="),
+	OP("!=="), OP("?\?="), OP("?->"), OP("++"), OP("--"), OP("->"),
+	OP("=>"), OP("::"), OP("=="), OP("!="), OP("<>"), OP("<="), OP(">="),
+	OP("&&"), OP("||"), OP("?\?"), OP("+="), OP("-="), OP("*="), OP("/="),
+	OP(".="), OP("%="), OP("&="), OP("|="), OP("^="), OP("<<"), OP(">>"),
+	OP("**"), OP("#["),
 };
+#undef OP
 
 static void lex_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 {
 	const unsigned char *p = lx->src + lx->pos;
 	size_t left = lx->len - lx->pos, n = 1;
 
-	for (const char *const *o = ops; *o; o++) {
-		size_t ol = strlen(*o);
-		if (ol <= left && !memcmp(p, *o, ol)) {
-			n = ol;
+	/* only these characters start an operator longer than one byte */
+	if (left > 1 && strchr("<*.>=!?+-:&|/%^#", p[0]) && p[0]) {
+		for (size_t k = 0; k < ARRAY_SIZE(ops); k++) {
+			if (ops[k].s[0] != p[0] || ops[k].n > left ||
+			    memcmp(p, ops[k].s, ops[k].n))
+				continue;
+			n = ops[k].n;
 			break;
 		}
 	}
