@@ -284,53 +284,85 @@ static int link_tmpfile(int fd, int dirfd, const char *name)
 	return err_errno();
 }
 
-int ronda_fs_replace(int dirfd, const char *name, ronda_fs_fill_fn fill,
-		     void *arg, const struct ronda_fs_meta *meta)
+int ronda_fs_stage(int dirfd, const char *name, ronda_fs_fill_fn fill, void *arg,
+		   const struct ronda_fs_meta *meta, bool sync, struct ronda_fs_staged *out)
 {
-	char tmp[64];
 	struct stat st;
-	bool named = false, linked = false;
 	int fd, rc;
 
-	if (strchr(name, '/') || !*name)
+	memset(out, 0, sizeof(*out));
+	out->fd = out->dirfd = -1;
+	if (strchr(name, '/') || !*name || strlen(name) >= sizeof(out->name))
 		return RONDA_EXDEV;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		return RONDA_EEXIST;
-	tmp_name(tmp, sizeof(tmp));
+	tmp_name(out->tmp, sizeof(out->tmp));
 	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 			return err_errno();
-		fd = openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(dirfd, out->tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
 		if (fd < 0)
 			return err_errno();
-		named = true;
+		out->named = true;
 	}
-	if ((rc = fill(fd, arg)))
-		goto out;
-	if ((rc = apply_meta(fd, meta)))
-		goto out;
-	if (fsync(fd) < 0) {
+	out->fd = fd;
+	out->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	memcpy(out->name, name, strlen(name) + 1);
+	if (out->dirfd < 0)
 		rc = err_errno();
-		goto out;
-	}
-	if (!named) {
-		if ((rc = link_tmpfile(fd, dirfd, tmp)))
+	else if ((rc = fill(fd, arg)) == RONDA_OK && (rc = apply_meta(fd, meta)) == RONDA_OK &&
+		 sync && fsync(fd) < 0)
+		rc = err_errno();
+	if (rc)
+		ronda_fs_abort(out);
+	return rc;
+}
+
+void ronda_fs_abort(struct ronda_fs_staged *st)
+{
+	if (st->named && st->dirfd >= 0)
+		unlinkat(st->dirfd, st->tmp, 0);
+	if (st->fd >= 0)
+		close(st->fd);
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	st->fd = st->dirfd = -1;
+	st->named = false;
+}
+
+int ronda_fs_commit(struct ronda_fs_staged *st, bool sync_dir)
+{
+	int rc = RONDA_OK;
+
+	if (st->fd < 0)
+		return RONDA_EINVAL;
+	if (!st->named) {
+		if ((rc = link_tmpfile(st->fd, st->dirfd, st->tmp)))
 			goto out;
-		linked = true;
+		st->named = true;
 	}
 	ronda_fs_debug_pause("replace");
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+	if (renameat(st->dirfd, st->tmp, st->dirfd, st->name) < 0) {
 		rc = err_errno();
 		goto out;
 	}
-	named = linked = false;
-	rc = ronda_fs_fsync_dir(dirfd);
+	st->named = false;
+	if (sync_dir)
+		rc = ronda_fs_fsync_dir(st->dirfd);
 out:
-	if (named || linked)
-		unlinkat(dirfd, tmp, 0);
-	close(fd);
+	ronda_fs_abort(st);
 	return rc;
+}
+
+int ronda_fs_replace(int dirfd, const char *name, ronda_fs_fill_fn fill,
+		     void *arg, const struct ronda_fs_meta *meta)
+{
+	struct ronda_fs_staged st;
+	int rc = ronda_fs_stage(dirfd, name, fill, arg, meta, true, &st);
+
+	return rc ? rc : ronda_fs_commit(&st, true);
 }
 
 int ronda_fs_replace_symlink(int dirfd, const char *name, const char *target,

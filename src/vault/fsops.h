@@ -76,6 +76,24 @@ typedef int (*ronda_fs_fill_fn)(int fd, void *arg);
 int ronda_fs_replace(int dirfd, const char *name, ronda_fs_fill_fn fill,
 		     void *arg, const struct ronda_fs_meta *meta);
 
+/* The two halves of ronda_fs_replace, for writing many files with one
+ * sync: stage writes the content and metadata into an anonymous file in
+ * dirfd (fsync'd only with sync), commit links it under a temporary name
+ * and renames it over `name` (fsync of the directory only with sync_dir).
+ * Whoever batches must make the staged data durable (syncfs) before
+ * committing, and the renames durable afterwards.  A staged file holds two
+ * descriptors until commit or abort. */
+struct ronda_fs_staged {
+	int fd, dirfd;
+	bool named;
+	char tmp[64];
+	char name[256];
+};
+int ronda_fs_stage(int dirfd, const char *name, ronda_fs_fill_fn fill, void *arg,
+		   const struct ronda_fs_meta *meta, bool sync, struct ronda_fs_staged *out);
+int ronda_fs_commit(struct ronda_fs_staged *st, bool sync_dir);
+void ronda_fs_abort(struct ronda_fs_staged *st);
+
 /* Atomically make `name` a symlink to target (replacing a file or link). */
 int ronda_fs_replace_symlink(int dirfd, const char *name, const char *target,
 			     const struct ronda_fs_meta *meta);

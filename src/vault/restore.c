@@ -394,9 +394,6 @@ static int do_write(struct apply *a, struct ronda_plan_item *it)
 
 	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
 		return rc;
-	/* fetch first: a damaged object must not cost the current file */
-	if (it->want.type == 'f' && (rc = ronda_store_verify(a->v->store, it->want.hash)))
-		goto out;
 	if ((rc = keep_current(a, it, dfd, base)))
 		goto out;
 	meta_of(&it->want, &meta);
@@ -406,6 +403,26 @@ static int do_write(struct apply *a, struct ronda_plan_item *it)
 	else
 		rc = ronda_fs_replace(dfd, base, fill_object, &fo, &meta);
 out:
+	close(dfd);
+	return rc;
+}
+
+/* Write a file's content into an anonymous file next to it; the rename
+ * comes later (ronda_fs_commit), after one sync for the whole chunk.  A
+ * damaged object fails here and nothing is renamed. */
+static int stage_write(struct apply *a, struct ronda_plan_item *it, struct ronda_fs_staged *st)
+{
+	struct ronda_fs_meta meta;
+	struct fill_obj fo = { a->v->store, it->want.hash };
+	const char *base;
+	int dfd, rc;
+
+	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
+		return rc;
+	if ((rc = keep_current(a, it, dfd, base)) == RONDA_OK) {
+		meta_of(&it->want, &meta);
+		rc = ronda_fs_stage(dfd, base, fill_object, &fo, &meta, false, st);
+	}
 	close(dfd);
 	return rc;
 }
@@ -437,11 +454,9 @@ static int do_meta(struct apply *a, struct ronda_plan_item *it)
 			if (futimens(fd, ts) < 0)
 				rc = ronda_err_from_errno(errno);
 		}
-		if (!rc && fsync(fd) < 0)
-			rc = ronda_err_from_errno(errno);
 	}
 	close(fd);
-	return rc;
+	return rc;   /* made durable by the chunk's syncfs */
 }
 
 static int do_mkdir(struct apply *a, struct ronda_plan_item *it)
@@ -529,12 +544,108 @@ static int phase_of(enum ronda_action a)
 	}
 }
 
+static void note_result(struct apply *a, struct ronda_plan_item *it, int *first)
+{
+	if (!it->result || *first)
+		return;
+	*first = it->result;
+	ronda_buf_reset(a->err);
+	if (a->msg.len)
+		ronda_buf_addstr(a->err, a->msg.buf);
+	else
+		ronda_buf_addf(a->err, _("cannot %s '%s': %s"), ronda_action_name(it->action),
+			       it->path, ronda_strerror(it->result));
+}
+
+static bool stop_all(int rc)
+{
+	/* the vault or the database failing makes every next step fail too */
+	return rc == RONDA_ENOSPC || rc == RONDA_EROFS || rc == RONDA_EDB;
+}
+
+#define CHUNK_ITEMS 256
+
+/* Phase 3 in chunks: keep copies and stage new contents for up to
+ * CHUNK_ITEMS files, make all of it durable at once (vault syncfs, web
+ * root syncfs, one database commit), then rename each into place and sync
+ * the renames.  Each file still goes from old to new in one rename. */
+static int write_chunk(struct apply *a, size_t *idx, size_t n,
+		       void (*on_item)(const struct ronda_plan_item *it, void *arg),
+		       void *arg, int *first)
+{
+	struct ronda_fs_staged *st = xcalloc(n, sizeof(*st));
+	struct ronda_buf tmp = RONDA_BUF_INIT(4096);
+	bool *staged = xcalloc(n, sizeof(*staged));
+	int rc = RONDA_OK;
+
+	if ((rc = ronda_store_batch_begin(a->v->store)) ||
+	    (rc = ronda_db_begin(a->v->db, &tmp)))
+		goto fail_all;
+	for (size_t k = 0; k < n; k++) {
+		struct ronda_plan_item *it = &a->plan->items[idx[k]];
+
+		ronda_buf_reset(&a->msg);
+		ronda_fs_debug_pause("restore-item");
+		if (it->action == RONDA_ACT_META)
+			it->result = do_meta(a, it);
+		else if (it->want.type == 'l')
+			it->result = do_write(a, it);
+		else if ((it->result = stage_write(a, it, &st[k])) == RONDA_OK)
+			staged[k] = true;
+		note_result(a, it, first);
+		if (stop_all(it->result)) {
+			rc = it->result;
+			break;
+		}
+	}
+	if (!rc && (rc = ronda_store_batch_end(a->v->store)) == RONDA_OK &&
+	    syncfs(a->rootfd) < 0)
+		rc = ronda_err_from_errno(errno);
+	if (!rc)
+		rc = ronda_db_commit(a->v->db, &tmp);
+	else
+		ronda_db_rollback(a->v->db);
+	for (size_t k = 0; k < n; k++) {
+		struct ronda_plan_item *it = &a->plan->items[idx[k]];
+
+		if (staged[k]) {
+			if (rc) {
+				ronda_fs_abort(&st[k]);
+				it->result = rc;
+			} else {
+				it->result = ronda_fs_commit(&st[k], false);
+			}
+			ronda_buf_reset(&a->msg);
+			note_result(a, it, first);
+		}
+		if (on_item)
+			on_item(it, arg);
+	}
+	if (!rc && syncfs(a->rootfd) < 0)
+		rc = ronda_err_from_errno(errno);
+	goto out;
+fail_all:
+	for (size_t k = 0; k < n; k++) {
+		struct ronda_plan_item *it = &a->plan->items[idx[k]];
+		it->result = rc;
+		note_result(a, it, first);
+		if (on_item)
+			on_item(it, arg);
+	}
+out:
+	free(st);
+	free(staged);
+	ronda_buf_release(&tmp);
+	return rc;
+}
+
 int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
 			const char *reason,
 			void (*on_item)(const struct ronda_plan_item *it, void *arg),
 			void *arg, struct ronda_buf *err)
 {
 	struct apply a = { v, plan, reason ? reason : "restore", -1, err, RONDA_BUF_INIT(8192) };
+	size_t *idx = NULL, n_idx = 0;
 	int first = RONDA_OK, rc;
 
 	if ((rc = ronda_fs_open_root(plan->root, &a.rootfd))) {
@@ -542,7 +653,7 @@ int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
 		ronda_buf_addf(err, _("cannot open '%s': %s"), plan->root, ronda_strerror(rc));
 		return rc;
 	}
-	for (int phase = 0; phase < 4; phase++) {
+	for (int phase = 0; phase < 3; phase++) {
 		for (size_t k = 0; k < plan->n; k++) {
 			/* directories go away deepest first */
 			size_t i = phase == 1 ? plan->n - 1 - k : k;
@@ -551,25 +662,29 @@ int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
 			if (phase_of(it->action) != phase)
 				continue;
 			it->result = run_item(&a, it);
-			if (it->result && !first) {
-				first = it->result;
-				ronda_buf_reset(err);
-				if (a.msg.len)
-					ronda_buf_addstr(err, a.msg.buf);
-				else
-					ronda_buf_addf(err, _("cannot %s '%s': %s"),
-						       ronda_action_name(it->action), it->path,
-						       ronda_strerror(it->result));
-			}
+			note_result(&a, it, &first);
 			if (on_item)
 				on_item(it, arg);
-			/* the vault itself failing makes every next step fail too */
-			if (it->result == RONDA_ENOSPC || it->result == RONDA_EROFS ||
-			    it->result == RONDA_EDB)
+			if (stop_all(it->result))
 				goto out;
 		}
 	}
+	idx = xcalloc(plan->n ? plan->n : 1, sizeof(*idx));
+	for (size_t k = 0; k < plan->n; k++)
+		if (phase_of(plan->items[k].action) == 3 && plan->items[k].action != RONDA_ACT_NONE)
+			idx[n_idx++] = k;
+	for (size_t k = 0; k < n_idx; k += CHUNK_ITEMS) {
+		rc = write_chunk(&a, idx + k, MIN(CHUNK_ITEMS, n_idx - k), on_item, arg, &first);
+		if (rc && !first) {
+			first = rc;
+			ronda_buf_reset(err);
+			ronda_buf_addf(err, _("cannot restore: %s"), ronda_strerror(rc));
+		}
+		if (stop_all(rc))
+			break;
+	}
 out:
+	free(idx);
 	close(a.rootfd);
 	ronda_buf_release(&a.msg);
 	return first;
