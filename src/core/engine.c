@@ -39,6 +39,13 @@ const struct ronda_rule ronda_fs_rules[] = {
 };
 const size_t ronda_n_fs_rules = ARRAY_SIZE(ronda_fs_rules);
 
+/* Rules reported outside the detectors (by `ronda check`), so that
+ * `ronda rules` lists every rule ID a report can carry. */
+extern const struct ronda_rule ronda_rule_timestomp;
+static const struct ronda_rule *const extra_rules[] = {
+	&ronda_rule_timestomp,
+};
+
 /* ---- patterns -------------------------------------------------------- */
 
 int ronda_pattern_add(struct ronda_detector_init *di, const char *expr,
@@ -152,6 +159,8 @@ size_t ronda_builtin_rules(const struct ronda_rule ***rules)
 	size_t n = 0, alloc = 0;
 
 	add_rules(&v, &n, &alloc, ronda_fs_rules, ronda_n_fs_rules);
+	for (size_t i = 0; i < ARRAY_SIZE(extra_rules); i++)
+		add_rules(&v, &n, &alloc, extra_rules[i], 1);
 	for (size_t i = 0; ronda_detectors[i]; i++)
 		add_rules(&v, &n, &alloc, ronda_detectors[i]->rules,
 			  ronda_detectors[i]->n_rules);
@@ -247,6 +256,8 @@ int ronda_engine_new_from(const struct ronda_scan_opts *opts,
 		}
 	}
 	add_rules(&e->rules, &n, &alloc, ronda_fs_rules, ronda_n_fs_rules);
+	for (size_t i = 0; i < ARRAY_SIZE(extra_rules); i++)
+		add_rules(&e->rules, &n, &alloc, extra_rules[i], 1);
 	for (size_t i = 0; i < e->n_dets; i++) {
 		const struct ronda_detector *d = e->dets[i];
 		struct ronda_init_priv ip = { e, (unsigned)i };
