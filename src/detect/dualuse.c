@@ -44,7 +44,7 @@ static const struct ronda_rule rules[R__COUNT] = {
 };
 
 enum {
-	P_CONNECT = 1, P_FORM_HOST, P_FORM_PASS, P_SQL_BOX, P_SHOW, P_ADMINER_AUTH,
+	P_CONNECT = 1, P_FORM_HOST, P_FORM_PASS, P_SQL_BOX, P_SQL_NAME, P_SHOW, P_ADMINER_AUTH,
 	P_ADMINER, P_PMA, P_LIST, P_UPLOAD, P_DELETE, P_WRITE, P_RENAME, P_CHMOD,
 	P_MKDIR, P_INPUT, P_MULTIPART, P_META, P_PHPINFO, P_SRV_UNAME,
 	P_SRV_VERSION, P_SRV_EXT, P_SRV_INI, P_SRV_DISK, P_SRV_LOAD, P_SRV_USER,
@@ -59,7 +59,8 @@ static int init(struct ronda_detector_init *di, void **state)
 		{ "\\bnew\\s+(mysqli|PDO)\\s*\\(", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_CONNECT },
 		{ "name\\s*=\\s*[\\\\]?[\"']?(host|server|hostname|db_?host|dbserver|servername|db_?server)[\\\\]?[\"'\\s>/]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_FORM_HOST },
 		{ "type\\s*=\\s*[\\\\]?[\"']?password", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_FORM_PASS },
-		{ "<textarea[^>]{0,200}name\\s*=\\s*[\\\\]?[\"']?(sql|query|q|sqlquery|sql_query|sqlcmd|perintah)[\\\\]?[\"'\\s>]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SQL_BOX },
+		{ "<textarea\\b", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SQL_BOX },
+		{ "name\\s*=\\s*[\\\\]?[\"']?(sql|query|sqlquery|sql_query|sqlcmd|perintah)[\\\\]?[\"'\\s>]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SQL_NAME },
 		{ "SHOW\\s+(FULL\\s+)?(TABLES|DATABASES|COLUMNS)\\b", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SHOW },
 		{ "auth\\[(server|username|password|driver|db)\\]", RONDA_PAT_SINGLE, P_ADMINER_AUTH },
 		{ "\\bAdminer\\b", 0, P_ADMINER },
@@ -165,7 +166,8 @@ static int check_dbmgr(struct ronda_file *f, const struct ronda_hits *hits)
 	if (ronda_hits_has(hits, P_ADMINER_AUTH) && (n_adminer >= 2 || connect))
 		return ronda_report(f, &rules[R_DBMGR], at(hits, P_ADMINER_AUTH),
 				    "%s", _("Adminer-style login (auth[server], auth[username]...)"));
-	if (connect && form && ronda_hits_has(hits, P_SQL_BOX) && ronda_hits_has(hits, P_INPUT))
+	if (connect && form && ronda_hits_has(hits, P_SQL_BOX) &&
+	    ronda_hits_has(hits, P_SQL_NAME) && ronda_hits_has(hits, P_INPUT))
 		return ronda_report(f, &rules[R_DBMGR], at(hits, P_SQL_BOX), "%s",
 				    _("database connection form with a box for SQL statements"));
 	if (connect && ronda_hits_has(hits, P_FORM_HOST) && ronda_hits_has(hits, P_FORM_PASS) &&
@@ -213,9 +215,12 @@ static int check_serverinfo(struct ronda_file *f, const struct ronda_hits *hits)
 		}
 	}
 	/* a dump of $_SERVER/$_ENV on its own is enough in a tiny file */
-	if (n >= 4 || (ronda_hits_has(hits, P_SRV_DUMP) && f->len <= 512))
+	if (n >= 4)
 		return ronda_report(f, &rules[R_SERVERINFO], first,
-				    _("%u kinds of server details printed"), n);
+				    _("prints %u kinds of server details"), n);
+	if (ronda_hits_has(hits, P_SRV_DUMP) && f->len <= 512)
+		return ronda_report(f, &rules[R_SERVERINFO], at(hits, P_SRV_DUMP), "%s",
+				    _("dumps $_SERVER or the environment"));
 	return RONDA_OK;
 }
 

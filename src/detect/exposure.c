@@ -144,13 +144,13 @@ static int init(struct ronda_detector_init *di, void **out)
 		{ "^-- Dumping data for table", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_MARK },
 		{ "^LOCK TABLES `", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_MARK },
 		{ "/\\*!40000 ALTER TABLE", RONDA_PAT_SINGLE, P_SQL_MARK },
-		{ "^COPY [A-Za-z0-9_.\"]+ \\([^)\\n]{1,2000}\\) FROM stdin;", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_MARK },
+		{ "\\) FROM stdin;", RONDA_PAT_SINGLE, P_SQL_MARK },
 		{ "^\\s*CREATE TABLE", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS, P_CREATE_TABLE },
 		{ "^\\s*INSERT INTO", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS, P_INSERT_INTO },
 		{ "-----BEGIN (RSA |EC |DSA |OPENSSH )?PRIVATE KEY-----\\r?\\n([A-Za-z-]+: [^\\n]*\\r?\\n)*\\r?\\n?[A-Za-z0-9+/=]{40}", 0, P_PRIVKEY },
 		{ "-----BEGIN ENCRYPTED PRIVATE KEY-----", RONDA_PAT_SINGLE, P_PRIVKEY_ENC },
 		{ "Proc-Type: 4,ENCRYPTED", RONDA_PAT_SINGLE, P_PRIVKEY_ENC },
-		{ "-----BEGIN PGP PRIVATE KEY BLOCK-----", RONDA_PAT_SINGLE, P_PRIVKEY },
+		{ "-----BEGIN PGP PRIVATE KEY BLOCK-----", 0, P_PRIVKEY },
 		{ "^PuTTY-User-Key-File-[0-9]: ", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_PUTTY },
 		{ "\\b(AKIA|ASIA)[0-9A-Z]{16}\\b", 0, P_AWS_ID },
 		{ "\\bghp_[A-Za-z0-9]{36}\\b", 0, P_TOKEN },
@@ -166,7 +166,6 @@ static int init(struct ronda_detector_init *di, void **out)
 		{ "define\\s*\\(\\s*['\"](DB_PASSWORD|DB_PASS)['\"]\\s*,\\s*['\"][^'\"]", RONDA_PAT_SINGLE, P_DB_CRED },
 		{ "\\$(db_?pass(word)?|password|pass|dbpwd)\\s*=\\s*['\"][^'\"]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_DB_CRED },
 		{ "['\"]password['\"]\\s*=>\\s*['\"][^'\"]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_DB_CRED },
-		{ "mysqli?_connect\\s*\\([^)]{0,200},[^)]{0,200},\\s*['\"][^'\"]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_DB_CRED },
 	};
 	int err;
 
@@ -432,7 +431,10 @@ static int check_backup(struct state *st, struct ronda_file *f,
 				       cfg ? _("editor file of '%s', a configuration file with credentials")
 					   : _("editor file of '%s'"), shown);
 	}
-	if (is_config(st, base, base_n) ||
+	/* a config name counts when the copy is not empty; "koneksi.old"
+	 * (".php" replaced) only when it holds PHP */
+	if ((f->len && ronda_wordlist_has(&st->config_names, base, base_n)) ||
+	    ((f->cls.flags & RONDA_CF_PHP) && is_config(st, base, base_n)) ||
 	    (php_ext(base, base_n) && ronda_hits_has(hits, P_DB_CRED)))
 		return ronda_report(f, &rules[R_CONFIG_BACKUP], 0,
 				    _("copy of '%s', served as plain text"), shown);
@@ -654,22 +656,27 @@ static const char *const archive_exts[] = {
 static const char *archive_word(const struct state *st, const char *stem)
 {
 	size_t sl = strlen(stem);
+	const char *best = NULL;
 
 	for (size_t i = 0; i < st->archive_names.n; i++) {
 		const char *w = st->archive_names.v[i];
 		size_t wl = strlen(w);
 		const char *p = stem;
 
+		if (best && strlen(best) >= wl)
+			continue;         /* keep the longest word that matches */
 		while ((p = strstr(p, w)) != NULL) {
 			size_t at = (size_t)(p - stem);
 			bool lb = at == 0 || !isalpha((unsigned char)stem[at - 1]);
 			bool rb = at + wl >= sl || !isalpha((unsigned char)stem[at + wl]);
-			if (lb && rb)
-				return w;
+			if (lb && rb) {
+				best = w;
+				break;
+			}
 			p++;
 		}
 	}
-	return NULL;
+	return best;
 }
 
 static int check_archive(struct state *st, struct ronda_file *f,
@@ -878,20 +885,36 @@ static int check_credentials(struct ronda_file *f, const struct ronda_hits *hits
 
 /* ---- the rest ---------------------------------------------------------- */
 
-static int check_htpasswd(struct ronda_file *f, const struct ronda_hits *hits)
+static int check_htpasswd(struct ronda_file *f, const struct ronda_hits *hits,
+			  char **masked)
 {
 	const struct ronda_hit *h = ronda_hits_first(hits, P_HTPASSWD_LINE);
 	bool named = !strncasecmp(f->name, ".htpasswd", 9) ||
 		     !strncasecmp(f->name, "htpasswd", 8) ||
 		     !strncasecmp(f->name, ".htusers", 8);
+	char detail[96];
 
 	if (f->cls.type == RONDA_FT_PHP || (f->cls.flags & RONDA_CF_BINARY))
 		return RONDA_OK;
 	if (!named && !h)
 		return RONDA_OK;
-	return ronda_report(f, &rules[R_HTPASSWD], 0,
-			    _("%zu password hash lines"),
-			    ronda_hits_count(hits, P_HTPASSWD_LINE));
+	/* hide every hash: "user:" stays, the rest of the line goes */
+	if (!*masked)
+		*masked = masked_copy(f);
+	for (size_t i = 0; i < f->len; ) {
+		const unsigned char *nl = memchr(f->data + i, '\n', f->len - i);
+		size_t e = nl ? (size_t)(nl - f->data) : f->len;
+		const unsigned char *colon = memchr(f->data + i, ':', e - i);
+
+		if (colon && (size_t)(colon - f->data) + 1 < e) {
+			size_t s = (size_t)(colon - f->data) + 1;
+			ronda_secret_mask(*masked, f->len, s, e - s);
+		}
+		i = e + 1;
+	}
+	snprintf(detail, sizeof(detail), _("%zu password hash lines (masked)"),
+		 ronda_hits_count(hits, P_HTPASSWD_LINE));
+	return report_masked(f, *masked, &rules[R_HTPASSWD], h ? h->end : 0, -1, detail);
 }
 
 static int check_log(struct state *st, struct ronda_file *f,
@@ -962,7 +985,7 @@ static int scan(void *state, struct ronda_file *f, const struct ronda_hits *hits
 		return err;
 	if ((err = check_credentials(f, hits, &masked)))
 		return err;
-	if ((err = check_htpasswd(f, hits)))
+	if ((err = check_htpasswd(f, hits, &masked)))
 		return err;
 	return check_log(st, f, hits);
 }

@@ -218,10 +218,8 @@ static bool php_is_empty(struct ronda_file *f)
 
 static uint64_t php_at(const struct ronda_file *f, const struct ronda_hits *hits)
 {
-	const struct ronda_hit *h = ronda_hits_first(hits, P_PHPTAG);
-	if (!h)
-		h = ronda_hits_first(hits, P_SHORTECHO);
-	return h ? (h->end >= 5 ? h->end - 5 : 0) : f->cls.php_offset;
+	(void)hits;
+	return f->cls.php_offset;
 }
 
 static const char *const odd_exts[] = {

@@ -351,7 +351,6 @@ static int scan_cb(YR_SCAN_CONTEXT *context, int message, void *data, void *arg)
 	struct scan_ctx *sc = arg;
 	const YR_RULE *rule = data;
 	const YR_STRING *s;
-	const YR_MATCH *m;
 	uint64_t first = UINT64_MAX;
 	size_t idx;
 
@@ -360,11 +359,19 @@ static int scan_cb(YR_SCAN_CONTEXT *context, int message, void *data, void *arg)
 	idx = (size_t)(rule - sc->st->rules->rules_table);
 	if (idx >= sc->st->n_dyn || sc->n >= MAX_MATCHED)
 		return CALLBACK_CONTINUE;
+	/* libyara packs YR_MATCH records in its arena without alignment:
+	 * copy each one out instead of dereferencing it in place */
 	yr_rule_strings_foreach(rule, s) {
-		yr_string_matches_foreach(context, s, m) {
-			uint64_t off = (uint64_t)(m->base + m->offset);
-			if (off < first)
-				first = off;
+		const YR_MATCH *m = context->matches[s->idx].head;
+		size_t guard = 0;
+
+		while (m && guard++ < 100000) {
+			YR_MATCH mm;
+
+			memcpy(&mm, m, sizeof(mm));
+			if (!mm.is_private && (uint64_t)(mm.base + mm.offset) < first)
+				first = (uint64_t)(mm.base + mm.offset);
+			m = mm.next;
 		}
 	}
 	sc->m[sc->n].rule = idx;
