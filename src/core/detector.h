@@ -34,6 +34,7 @@
 #include "core/classify.h"
 
 struct ronda_scan_opts;
+struct ronda_buf;
 struct ronda_file_priv;
 struct ronda_finish_priv;
 
@@ -48,6 +49,7 @@ struct ronda_finish_priv;
 struct ronda_detector_init {
 	const struct ronda_scan_opts *opts;
 	struct ronda_init_priv *priv;
+	struct ronda_buf *err;   /* when init fails: one line saying why (may be NULL) */
 };
 
 /* Register a pattern (vectorscan syntax: PCRE subset, no backreferences or

@@ -261,7 +261,7 @@ int ronda_engine_new_from(const struct ronda_scan_opts *opts,
 	for (size_t i = 0; i < e->n_dets; i++) {
 		const struct ronda_detector *d = e->dets[i];
 		struct ronda_init_priv ip = { e, (unsigned)i };
-		struct ronda_detector_init di = { opts, &ip };
+		struct ronda_detector_init di = { opts, &ip, err };
 
 		add_rules(&e->rules, &n, &alloc, d->rules, d->n_rules);
 		if (!d->init)

@@ -617,31 +617,73 @@ static int finish_ww(struct state *st, struct ronda_finish *fin)
 	return RONDA_OK;
 }
 
+/* Folders of translations and of shipped examples or tests: their
+ * "password" strings are labels and demo data, not somebody's secrets. */
+static bool path_has_dir(const char *relpath, const char *const *dirs)
+{
+	const char *p = relpath;
+
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n;
+
+		if (!slash)
+			break;          /* the file name itself does not count */
+		n = (size_t)(slash - p);
+		for (const char *const *d = dirs; *d; d++)
+			if (strlen(*d) == n && !strncasecmp(p, *d, n))
+				return true;
+		p = slash + 1;
+	}
+	return false;
+}
+
+static bool translation_path(const char *relpath)
+{
+	static const char *const dirs[] = {
+		"i18n", "l10n", "lang", "langs", "language", "languages", "locale",
+		"locales", "translations", "po", NULL,
+	};
+	return path_has_dir(relpath, dirs);
+}
+
+static bool in_sample_dir(const char *relpath)
+{
+	static const char *const dirs[] = {
+		"test", "tests", "_test", "testing", "testdata", "test-data",
+		"fixtures", "example", "examples", "sample", "samples", "demo", NULL,
+	};
+	return path_has_dir(relpath, dirs);
+}
+
 /* ---- dumps and archives ----------------------------------------------- */
 
 static int check_sql(struct ronda_file *f, const struct ronda_hits *hits)
 {
 	const struct ronda_hit *h;
 	size_t n_ins;
+	int sev;
 
 	if (f->cls.type != RONDA_FT_SQL && f->cls.type != RONDA_FT_TEXT)
 		return RONDA_OK;
+	/* dumps kept as test data of an application: say so, lower */
+	sev = in_sample_dir(f->relpath) ? RONDA_SEV_MEDIUM : -1;
 	h = ronda_hits_first(hits, P_SQL_HEADER);
 	if (h && h->end < 4096)
-		return ronda_report(f, &rules[R_SQL_DUMP], h->end, "%s",
-				    _("database dump written by a dump tool"));
+		return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end, sev, 0, "%s",
+				       _("database dump written by a dump tool"));
 	if (!ronda_hits_has(hits, P_CREATE_TABLE) && !ronda_hits_has(hits, P_INSERT_INTO))
 		return RONDA_OK;
 	n_ins = ronda_hits_count(hits, P_INSERT_INTO);
 	if (ronda_hits_has(hits, P_SQL_MARK)) {
 		h = ronda_hits_first(hits, P_SQL_MARK);
-		return ronda_report(f, &rules[R_SQL_DUMP], h->end, "%s",
-				    _("database dump (table data with dump markers)"));
+		return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end, sev, 0, "%s",
+				       _("database dump (table data with dump markers)"));
 	}
 	h = ronda_hits_first(hits, ronda_hits_has(hits, P_INSERT_INTO) ? P_INSERT_INTO : P_CREATE_TABLE);
 	/* schema files shipped with applications: say so, quietly */
 	return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end,
-			       n_ins >= 100 || hits->overflow ? RONDA_SEV_MEDIUM : RONDA_SEV_LOW,
+			       n_ins >= 100 || hits->overflow ? RONDA_SEV_LOW : RONDA_SEV_INFO,
 			       50, _("SQL file with %zu INSERT statements and no dump header"),
 			       n_ins);
 }
@@ -712,8 +754,17 @@ static int check_archive(struct state *st, struct ronda_file *f,
 			break;
 	}
 	if (ends_ci(stem, n, ".sql") || ends_ci(stem, n, ".dump"))
-		return ronda_report(f, &rules[R_SQL_DUMP], 0, "%s",
-				    _("compressed database dump"));
+		return ronda_report_ex(f, &rules[R_SQL_DUMP], 0,
+				       in_sample_dir(f->relpath) ? RONDA_SEV_MEDIUM : -1, 0,
+				       "%s", _("compressed database dump"));
+	/* "manual.1.gz", "page.html.gz": one compressed file, not a site */
+	{
+		const char *dot = strrchr(stem, '.');
+		if (dot && dot[1] && strlen(dot + 1) <= 5 && strcmp(dot + 1, "tar") &&
+		    !strstr(stem, ".go.") && !strstr(stem, ".ac.") &&
+		    !strstr(stem, ".sch.") && !strstr(stem, ".desa."))
+			return RONDA_OK;
+	}
 	if (ronda_hits_has(hits, P_ARCHIVED_CONFIG) &&
 	    ((f->len >= 4 && !memcmp(f->data, "PK\x03\x04", 4)) ||
 	     (f->len > 262 && !memcmp(f->data + 257, "ustar", 5))))
@@ -741,7 +792,7 @@ static int check_keys(struct ronda_file *f, const struct ronda_hits *hits,
 		h = ronda_hits_first(hits, P_PUTTY);
 	if (!h)
 		return RONDA_OK;
-	if (code || ronda_hits_has(hits, P_PRIVKEY_ENC))
+	if (code || ronda_hits_has(hits, P_PRIVKEY_ENC) || in_sample_dir(f->relpath))
 		sev = RONDA_SEV_MEDIUM;
 	/* the header line starts at most a few hundred bytes before the hit */
 	back = MIN((size_t)h->end, (size_t)512);
@@ -759,8 +810,96 @@ static int check_keys(struct ronda_file *f, const struct ronda_hits *hits,
 		*masked = masked_copy(f);
 	ronda_secret_mask(*masked, f->len, body, end > body ? end - body : 0);
 	return report_masked(f, *masked, &rules[R_PRIVKEY], begin, sev,
-			     code ? _("private key embedded in code (key body masked)")
-				  : _("key body masked"));
+			     code ? _("private key embedded in code (key body masked)") :
+			     in_sample_dir(f->relpath) ? _("key in an example or test folder (key body masked)") :
+			     _("key body masked"));
+}
+
+/* A "key: value" / "key = value" / "\"key\": \"value\"" assignment. */
+struct cred {
+	size_t ks, ke, vs, ve;
+};
+
+static bool secret_last_word(const unsigned char *k, size_t n)
+{
+	static const char *const last[] = {
+		"password", "passwd", "pass", "pwd", "secret", "token", "key",
+		"apikey", "passphrase", "sandi", NULL,
+	};
+	size_t s = n;
+
+	while (s > 0 && isalnum(k[s - 1]))
+		s--;
+	if (s == n)
+		return false;
+	/* camelCase: "dbPassword" ends with the word "Password" */
+	for (size_t i = n - 1; i > s; i--)
+		if (isupper(k[i]) && islower(k[i - 1])) {
+			s = i;
+			break;
+		}
+	for (const char *const *w = last; *w; w++)
+		if (strlen(*w) == n - s && !strncasecmp((const char *)k + s, *w, n - s))
+			return true;
+	return false;
+}
+
+static bool parse_assignment(const struct ronda_file *f, size_t vs, struct cred *c)
+{
+	const unsigned char *d = f->data;
+	bool json = !strcmp(f->ext, "json");
+	size_t ks, ke, ve, b;
+	unsigned char q = 0;
+
+	if (vs >= f->len)
+		return false;
+	ke = vs;
+	while (ke > 0 && (d[ke - 1] == ' ' || d[ke - 1] == '\t' || d[ke - 1] == ':' ||
+			  d[ke - 1] == '=' || d[ke - 1] == '"' || d[ke - 1] == '\''))
+		ke--;
+	ks = ke;
+	while (ks > 0 && ke - ks < 64 && (isalnum(d[ks - 1]) || d[ks - 1] == '_' ||
+					  d[ks - 1] == '-' || d[ks - 1] == '.'))
+		ks--;
+	if (ks == ke || !secret_last_word(d + ks, ke - ks) ||
+	    !ronda_secret_key((const char *)d + ks, ke - ks))
+		return false;
+	/* the key must start an entry: at the start of a line (after blanks,
+	 * a quote, a list bullet) or, in JSON, after '{' or ',' */
+	b = ks;
+	if (b > 0 && (d[b - 1] == '"' || d[b - 1] == '\''))
+		b--;
+	while (b > 0 && (d[b - 1] == ' ' || d[b - 1] == '\t'))
+		b--;
+	if (b > 0 && d[b - 1] != '\n' && d[b - 1] != '\r' &&
+	    !(json && (d[b - 1] == '{' || d[b - 1] == ',')) &&
+	    !(!json && (d[b - 1] == '-' || d[b - 1] == '*') &&
+	      (b == 1 || d[b - 2] == '\n' || d[b - 2] == ' ')))
+		return false;
+	if (d[vs] == '"' || d[vs] == '\'')
+		q = d[vs++];
+	else if (json)
+		return false;         /* JSON secrets are strings */
+	ve = vs;
+	while (ve < f->len && ve - vs < 256 && d[ve] > 0x20 && d[ve] < 0x7f &&
+	       (q ? d[ve] != q : (d[ve] != ',' && d[ve] != ';' && d[ve] != '}' &&
+				  d[ve] != '<')))
+		ve++;
+	if (ve - vs < 4 || ve - vs >= 128 || d[ve - 1] == ':' ||
+	    (q && (ve >= f->len || d[ve] != q)) ||
+	    (!q && ve < f->len && d[ve] != '\n' && d[ve] != '\r' && d[ve] != ' ' &&
+	     d[ve] != '\t' && d[ve] != ',' && d[ve] != ';' && d[ve] != '}' && d[ve] != '<'))
+		return false;         /* not one printable ASCII word */
+	/* "@PASSWORD@", "%pass%", "{{ secret }}": template placeholders */
+	if (!isalnum(d[vs]) && d[vs] == d[ve - 1])
+		return false;
+	if (!ronda_secret_value_live((const char *)d + vs, ve - vs))
+		return false;
+	c->ks = ks;
+	c->ke = ke;
+	c->vs = vs;
+	c->ve = ve;
+	return true;
 }
 
 static const char *const plain_exts[] = {
@@ -820,42 +959,16 @@ static int check_credentials(struct ronda_file *f, const struct ronda_hits *hits
 		if (err)
 			return err;
 	}
-	if (!text || (!plain && !conf))
+	if (!text || (!plain && !conf) || translation_path(f->relpath) ||
+	    ends_ci(f->name, strlen(f->name), ".map.json"))
 		return RONDA_OK;
 	for (size_t i = 0; i < hits->n; i++) {
 		const struct ronda_hit *a = &hits->v[i];
-		size_t vs = (size_t)a->end, ve, ks, ke;
-		char q = 0;
-		bool near_user = false;
+		struct cred c;
+		bool near_user = false, strong;
 		int sev;
 
-		if (a->id != P_SECRET_KEY || vs >= f->len)
-			continue;
-		/* the key: back over the separator and quotes, then key chars */
-		ke = vs;
-		while (ke > 0 && (f->data[ke - 1] == ' ' || f->data[ke - 1] == '\t' ||
-				  f->data[ke - 1] == ':' || f->data[ke - 1] == '=' ||
-				  f->data[ke - 1] == '"' || f->data[ke - 1] == '\''))
-			ke--;
-		ks = ke;
-		while (ks > 0 && ke - ks < 64 && (isalnum(f->data[ks - 1]) ||
-						  f->data[ks - 1] == '_' || f->data[ks - 1] == '-' ||
-						  f->data[ks - 1] == '.'))
-			ks--;
-		if (f->data[vs] == '"' || f->data[vs] == '\'')
-			q = (char)f->data[vs++];
-		ve = vs;
-		while (ve < f->len && ve - vs < 256 && f->data[ve] != '\n' &&
-		       f->data[ve] != '\r' && (q ? f->data[ve] != (unsigned char)q :
-					       (f->data[ve] != ' ' && f->data[ve] != ',' &&
-						f->data[ve] != ';' && f->data[ve] != '}' &&
-						f->data[ve] != '<' && f->data[ve] != '\t')))
-			ve++;
-		if (ve - vs < 4 || ve - vs >= 256 ||
-		    memchr(f->data + vs, ' ', ve - vs) ||
-		    f->data[ve - 1] == ':' ||
-		    !ronda_secret_key((const char *)f->data + ks, ke - ks) ||
-		    !ronda_secret_value_live((const char *)f->data + vs, ve - vs))
+		if (a->id != P_SECRET_KEY || !parse_assignment(f, (size_t)a->end, &c))
 			continue;
 		for (size_t j = 0; j < hits->n; j++) {
 			const struct ronda_hit *u = &hits->v[j];
@@ -864,20 +977,21 @@ static int check_credentials(struct ronda_file *f, const struct ronda_hits *hits
 				break;
 			}
 		}
-		if (!near_user && !value_strong((const char *)f->data + vs, ve - vs))
+		strong = value_strong((const char *)f->data + c.vs, c.ve - c.vs);
+		if (!near_user && !strong)
 			continue;
-		sev = plain && (strcmp(f->ext, "json") ||
-				value_strong((const char *)f->data + vs, ve - vs)) ?
-			-1 : RONDA_SEV_MEDIUM;
+		sev = plain && (strcmp(f->ext, "json") || strong) ? -1 : RONDA_SEV_MEDIUM;
+		if (in_sample_dir(f->relpath))
+			sev = RONDA_SEV_MEDIUM;
 		if (!*masked)
 			*masked = masked_copy(f);
-		ronda_secret_mask(*masked, f->len, vs, ve - vs);
+		ronda_secret_mask(*masked, f->len, c.vs, c.ve - c.vs);
 		{
 			char key[72], detail[160];
-			clean_copy(key, sizeof(key), f->data + ks, ke - ks);
+			clean_copy(key, sizeof(key), f->data + c.ks, c.ke - c.ks);
 			snprintf(detail, sizeof(detail),
 				 _("'%s' holds a password-like value (masked)"), key);
-			return report_masked(f, *masked, &rules[R_CREDENTIALS], ks, sev, detail);
+			return report_masked(f, *masked, &rules[R_CREDENTIALS], c.ks, sev, detail);
 		}
 	}
 	return RONDA_OK;
@@ -963,8 +1077,7 @@ static int scan(void *state, struct ronda_file *f, const struct ronda_hits *hits
 		note_vcs(st, f);
 		return RONDA_OK;   /* reported once per repository, by finish() */
 	}
-	if (f->st && S_ISREG(f->st->st_mode) &&
-	    (f->cls.type == RONDA_FT_PHP || (f->cls.flags & RONDA_CF_EXT_PHP))) {
+	if (f->st && S_ISREG(f->st->st_mode) && f->cls.type == RONDA_FT_PHP) {
 		if (f->st->st_mode & S_IWOTH) {
 			err = ronda_report(f, &rules[R_WW_FILE], 0, _("mode %04o"),
 					   (unsigned)(f->st->st_mode & 07777));

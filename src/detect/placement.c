@@ -156,25 +156,35 @@ static bool comp_is(const struct comp *c, const char *s)
 
 enum upload_kind { UP_NONE, UP_WEAK, UP_STRONG };
 
-/* "uploads/" anywhere is an upload folder; files/, media/, images/, img/
- * only at the top of the tree or right under a web-root-like folder (in a
- * CMS's code tree they hold code: mediawiki includes/media/). */
+/* Lower-case "uploads/" (and kin) is an upload folder unless it sits in a
+ * code tree (mediawiki includes/upload/ holds the upload classes);
+ * files/, media/, images/, img/ count only at the top of the tree or
+ * right under a web-root-like folder (in a CMS's code tree they hold code:
+ * mediawiki includes/media/) and are weaker evidence. */
 static enum upload_kind upload_place(const char *relpath)
 {
+	static const char *const strong[] = {
+		"uploads", "upload", "unggah", "unggahan", "user_uploads",
+		"userfiles", NULL,
+	};
 	static const char *const weak[] = { "files", "media", "images", "img", "image", "gambar", NULL };
 	static const char *const roots[] = {
 		"wp-content", "public", "public_html", "htdocs", "www", "html",
-		"assets", "storage", "default", "sites", "userfiles", "content", NULL,
+		"storage", "default", "sites", "content", NULL,
+	};
+	static const char *const code[] = {
+		"includes", "include", "inc", "src", "lib", "libs", "library",
+		"libraries", "classes", "vendor", "system", "program", "core", NULL,
 	};
 	const char *pos = relpath;
 	struct comp c = { 0 }, prev = { 0 };
 	enum upload_kind k = UP_NONE;
+	bool in_code = false;
 
 	while (next_dir(relpath, &pos, &c)) {
-		if (comp_is(&c, "uploads") || comp_is(&c, "upload") ||
-		    comp_is(&c, "unggah") || comp_is(&c, "unggahan") ||
-		    comp_is(&c, "user_uploads") || comp_is(&c, "userfiles"))
-			return UP_STRONG;
+		for (const char *const *s = strong; *s; s++)
+			if (strlen(*s) == c.n && !memcmp(c.s, *s, c.n) && !in_code)
+				return UP_STRONG;
 		for (const char *const *w = weak; *w; w++) {
 			if (!comp_is(&c, *w))
 				continue;
@@ -184,6 +194,9 @@ static enum upload_kind upload_place(const char *relpath)
 				if (comp_is(&prev, *r))
 					k = UP_WEAK;
 		}
+		for (const char *const *d = code; *d; d++)
+			if (comp_is(&c, *d))
+				in_code = true;
 		prev = c;
 	}
 	return k;
@@ -200,19 +213,35 @@ static bool in_libdir(const struct state *st, const char *relpath)
 	return false;
 }
 
-/* Is the file's PHP only comments and blanks ("Silence is golden")? */
-static bool php_is_empty(struct ronda_file *f)
+/* Is the file's PHP only comments and blanks ("Silence is golden"), or a
+ * tiny guard that only redirects or stops (header("Location: ..."); exit;
+ * defined('ABSPATH') || exit;)? */
+static bool php_is_guard(struct ronda_file *f, const struct ronda_hits *hits)
 {
-	char *code;
+	static const char *const ok[] = {
+		"header(", "exit", "die", "http_response_code(", "return",
+		"defined(", "if(!defined(", NULL,
+	};
+	char *code, *p;
 	struct ronda_php_skim sk;
 
-	if (f->len > 4096)
+	if (f->len > 4096 || ronda_hits_has(hits, P_SINK))
 		return false;
 	code = ronda_file_alloc(f, 512);
 	ronda_php_skim(f->data, f->len, code, 512, &sk);
-	for (size_t i = 0; i < sk.code_len; i++)
-		if (code[i] != ';')
+	if (sk.truncated || strchr(code, '$') || strchr(code, '`'))
+		return false;
+	for (p = code; *p; ) {
+		char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		bool good = n == 0;
+
+		for (const char *const *o = ok; *o && !good; o++)
+			good = !strncasecmp(p, *o, strlen(*o));
+		if (!good)
 			return false;
+		p += n + (end ? 1 : 0);
+	}
 	return true;
 }
 
@@ -336,7 +365,7 @@ static int scan(void *state, struct ronda_file *f, const struct ronda_hits *hits
 		return err;
 	if (fl & (RONDA_CF_EXT_IMAGE | RONDA_CF_EXT_TEXT | RONDA_CF_IMAGE_MAGIC))
 		return RONDA_OK;
-	if (up != UP_NONE && !php_is_empty(f)) {
+	if (up != UP_NONE && !php_is_guard(f, hits)) {
 		err = ronda_report_ex(f, &rules[R_UPLOADS], f->cls.php_offset,
 				      up == UP_STRONG ? -1 : RONDA_SEV_MEDIUM,
 				      up == UP_STRONG ? 0 : 55, "%s",

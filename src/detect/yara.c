@@ -33,9 +33,6 @@
 #include "core/scan.h"
 #include "core/util.h"
 
-/* TEMPORARY until the engine says how init() errors reach the user */
-#define ronda_detector_init_error(di, fmt, msg) ((void)(di), (void)(msg))
-
 #define DEFAULT_TIMEOUT 5
 #define MAX_RULE_FILES 4096
 #define MAX_MATCHED 64
@@ -257,7 +254,8 @@ static int init(struct ronda_detector_init *di, void **out)
 	if (!opts || !opts->yara || !*opts->yara)
 		return RONDA_OK;
 	if ((err = yr_ref())) {
-		ronda_detector_init_error(di, "%s", _("cannot initialise libyara"));
+		if (di->err)
+			ronda_buf_addstr(di->err, _("cannot initialise libyara"));
 		return err;
 	}
 	st = xcalloc(1, sizeof(*st));
@@ -303,8 +301,10 @@ static int init(struct ronda_detector_init *di, void **out)
 	*out = st;
 	return RONDA_OK;
 fail:
-	if (cc.msg.len)
-		ronda_detector_init_error(di, "%s", cc.msg.buf);
+	if (cc.msg.len && di->err) {
+		ronda_buf_reset(di->err);
+		ronda_buf_add(di->err, cc.msg.buf, cc.msg.len);
+	}
 	if (comp)
 		yr_compiler_destroy(comp);
 	for (size_t i = 0; i < n_files; i++)
