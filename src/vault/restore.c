@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -407,24 +408,59 @@ out:
 	return rc;
 }
 
-/* Write a file's content into an anonymous file next to it; the rename
- * comes later (ronda_fs_commit), after one sync for the whole chunk.  A
- * damaged object fails here and nothing is renamed. */
-static int stage_write(struct apply *a, struct ronda_plan_item *it, struct ronda_fs_staged *st)
+/* First half of a staged write (main thread: database): open the parent
+ * beneath the root and keep what is there now. */
+static int prepare_write(struct apply *a, struct ronda_plan_item *it, int *dfd,
+			 const char **base)
 {
-	struct ronda_fs_meta meta;
-	struct fill_obj fo = { a->v->store, it->want.hash };
-	const char *base;
-	int dfd, rc;
+	int rc;
 
-	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, &dfd, &base)))
+	if ((rc = ronda_fs_open_parent(a->rootfd, it->path, true, 0, dfd, base)))
 		return rc;
-	if ((rc = keep_current(a, it, dfd, base)) == RONDA_OK) {
-		meta_of(&it->want, &meta);
-		rc = ronda_fs_stage(dfd, base, fill_object, &fo, &meta, false, st);
+	if ((rc = keep_current(a, it, *dfd, *base))) {
+		close(*dfd);
+		*dfd = -1;
 	}
-	close(dfd);
 	return rc;
+}
+
+/* Second half, run by several threads: write the content into an
+ * anonymous file next to it; the rename comes after the chunk's sync.  A
+ * damaged object fails here and nothing is renamed. */
+struct stage_job {
+	struct apply *a;
+	struct ronda_plan_item *it;
+	int dfd;
+	const char *base;
+	struct ronda_fs_staged st;
+	int rc;
+};
+
+struct stage_pool {
+	struct stage_job *jobs;
+	size_t n, next;
+};
+
+static void *stage_worker(void *arg)
+{
+	struct stage_pool *p = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		struct stage_job *j;
+		struct ronda_fs_meta meta;
+		struct fill_obj fo;
+
+		if (i >= p->n)
+			return NULL;
+		j = &p->jobs[i];
+		if (j->dfd < 0)
+			continue;
+		fo.store = j->a->v->store;
+		fo.hash = j->it->want.hash;
+		meta_of(&j->it->want, &meta);
+		j->rc = ronda_fs_stage(j->dfd, j->base, fill_object, &fo, &meta, false, &j->st);
+	}
 }
 
 static int do_meta(struct apply *a, struct ronda_plan_item *it)
@@ -573,29 +609,60 @@ static int write_chunk(struct apply *a, size_t *idx, size_t n,
 		       void (*on_item)(const struct ronda_plan_item *it, void *arg),
 		       void *arg, int *first)
 {
-	struct ronda_fs_staged *st = xcalloc(n, sizeof(*st));
+	struct stage_job *jobs = xcalloc(n, sizeof(*jobs));
+	struct stage_pool pool = { jobs, n, 0 };
 	struct ronda_buf tmp = RONDA_BUF_INIT(4096);
-	bool *staged = xcalloc(n, sizeof(*staged));
+	pthread_t tids[8];
+	size_t n_threads = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc = RONDA_OK;
 
+	for (size_t k = 0; k < n; k++) {
+		jobs[k].dfd = -1;
+		a->plan->items[idx[k]].result = RONDA_ECANCELED;   /* until done */
+	}
 	if ((rc = ronda_store_batch_begin(a->v->store)) ||
 	    (rc = ronda_db_begin(a->v->db, &tmp)))
 		goto fail_all;
 	for (size_t k = 0; k < n; k++) {
 		struct ronda_plan_item *it = &a->plan->items[idx[k]];
 
+		jobs[k].a = a;
+		jobs[k].it = it;
 		ronda_buf_reset(&a->msg);
 		ronda_fs_debug_pause("restore-item");
 		if (it->action == RONDA_ACT_META)
 			it->result = do_meta(a, it);
 		else if (it->want.type == 'l')
 			it->result = do_write(a, it);
-		else if ((it->result = stage_write(a, it, &st[k])) == RONDA_OK)
-			staged[k] = true;
+		else
+			it->result = prepare_write(a, it, &jobs[k].dfd, &jobs[k].base);
 		note_result(a, it, first);
 		if (stop_all(it->result)) {
 			rc = it->result;
 			break;
+		}
+	}
+	if (!rc) {
+		cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus;
+		for (long i = 1; i < cpus && n > 8; i++)
+			if (pthread_create(&tids[n_threads], NULL, stage_worker, &pool) == 0)
+				n_threads++;
+		stage_worker(&pool);
+		for (size_t i = 0; i < n_threads; i++)
+			pthread_join(tids[i], NULL);
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (jobs[k].dfd < 0)
+			continue;
+		close(jobs[k].dfd);
+		jobs[k].dfd = -2;   /* staged (or failed staging) */
+		if (jobs[k].rc) {
+			jobs[k].it->result = jobs[k].rc;
+			ronda_buf_reset(&a->msg);
+			note_result(a, jobs[k].it, first);
+			if (stop_all(jobs[k].rc) && !rc)
+				rc = jobs[k].rc;
 		}
 	}
 	if (!rc && (rc = ronda_store_batch_end(a->v->store)) == RONDA_OK &&
@@ -608,17 +675,17 @@ static int write_chunk(struct apply *a, size_t *idx, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		struct ronda_plan_item *it = &a->plan->items[idx[k]];
 
-		if (staged[k]) {
+		if (jobs[k].dfd == -2 && !jobs[k].rc) {
 			if (rc) {
-				ronda_fs_abort(&st[k]);
+				ronda_fs_abort(&jobs[k].st);
 				it->result = rc;
 			} else {
-				it->result = ronda_fs_commit(&st[k], false);
+				it->result = ronda_fs_commit(&jobs[k].st, false);
 			}
 			ronda_buf_reset(&a->msg);
 			note_result(a, it, first);
 		}
-		if (on_item)
+		if (on_item && it->action != RONDA_ACT_NONE)
 			on_item(it, arg);
 	}
 	if (!rc && syncfs(a->rootfd) < 0)
@@ -633,8 +700,7 @@ fail_all:
 			on_item(it, arg);
 	}
 out:
-	free(st);
-	free(staged);
+	free(jobs);
 	ronda_buf_release(&tmp);
 	return rc;
 }
