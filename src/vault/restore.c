@@ -42,6 +42,7 @@ void ronda_plan_release(struct ronda_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->items[i].path);
+		free(p->items[i].link_to);
 		ronda_entry_release(&p->items[i].want);
 	}
 	free(p->items);
@@ -325,6 +326,22 @@ int ronda_restore_plan(struct ronda_vault *v, const struct ronda_site *site,
 			}
 		}
 	}
+	/* hard links: files of one inode in the snapshot become links to the
+	 * first of them again */
+	for (size_t k = 0; k < plan->n && !rc; k++) {
+		struct ronda_plan_item *it = &plan->items[k];
+
+		if ((it->action != RONDA_ACT_WRITE && it->action != RONDA_ACT_CREATE) ||
+		    it->want.type != 'f' || it->want.nlink < 2)
+			continue;
+		for (size_t e = 0; e < n_ents; e++)
+			if (ents[e].type == 'f' && ents[e].ino == it->want.ino &&
+			    !strcmp(ents[e].hash, it->want.hash)) {
+				if (strcmp(ents[e].path, it->path))
+					it->link_to = xstrdup(ents[e].path);
+				break;
+			}
+	}
 out:
 	if (rootfd >= 0)
 		close(rootfd);
@@ -580,6 +597,38 @@ static int phase_of(enum ronda_action a)
 	}
 }
 
+/* Make it->path a hard link to it->link_to (both beneath the root); the
+ * file it replaces holds the same content, just written by this restore.
+ * Best effort: on failure the path keeps its own copy. */
+static void relink(struct apply *a, struct ronda_plan_item *it)
+{
+	const char *lbase, *base;
+	struct stat ls, st;
+	char tmp[64];
+	int ldfd, dfd;
+
+	if (ronda_fs_open_parent(a->rootfd, it->link_to, false, 0, &ldfd, &lbase))
+		return;
+	if (ronda_fs_open_parent(a->rootfd, it->path, false, 0, &dfd, &base)) {
+		close(ldfd);
+		return;
+	}
+	if (fstatat(ldfd, lbase, &ls, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(ls.st_mode) &&
+	    fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    ls.st_ino != st.st_ino && ls.st_size == st.st_size) {
+		snprintf(tmp, sizeof(tmp), "%slink.%llu", RONDA_FS_TMP_PREFIX,
+			 (unsigned long long)ronda_now_ns());
+		if (linkat(ldfd, lbase, dfd, tmp, 0) == 0) {
+			if (renameat(dfd, tmp, dfd, base) < 0)
+				unlinkat(dfd, tmp, 0);
+			else
+				ronda_fs_fsync_dir(dfd);
+		}
+	}
+	close(dfd);
+	close(ldfd);
+}
+
 static void note_result(struct apply *a, struct ronda_plan_item *it, int *first)
 {
 	if (!it->result || *first)
@@ -748,6 +797,19 @@ int ronda_restore_apply(struct ronda_vault *v, struct ronda_plan *plan,
 		}
 		if (stop_all(rc))
 			break;
+	}
+	/* hard links last: their leader holds the right content by now */
+	for (size_t k = 0; k < plan->n; k++) {
+		struct ronda_plan_item *it = &plan->items[k];
+		bool leader_ok = true;
+
+		if (!it->link_to || it->result)
+			continue;
+		for (size_t m = 0; m < plan->n; m++)
+			if (!strcmp(plan->items[m].path, it->link_to) && plan->items[m].result)
+				leader_ok = false;
+		if (leader_ok)
+			relink(&a, it);
 	}
 out:
 	free(idx);

@@ -135,6 +135,7 @@ struct ronda_plan_item {
 	const char *rule;           /* QUARANTINE: rule that caught it, or NULL */
 	ronda_err result;           /* after apply */
 	int64_t quarantine_id;      /* row holding the previous content, or 0 */
+	char *link_to;              /* hard link: make this path a link to that one */
 	int64_t from_snapshot;      /* clean: snapshot `want` comes from */
 };
 
