@@ -1181,8 +1181,12 @@ static bool eval_unary(struct ronda_php_deob *d, size_t *i, struct val *out)
 		bool ok;
 		(*i)++;
 		d->depth++;
-		ok = eval_unary(d, i, out) && out->type == RONDA_PHP_V_INT;
+		ok = eval_unary(d, i, out);
 		d->depth--;
+		if (ok && out->type != RONDA_PHP_V_INT) {
+			val_release(out);
+			ok = false;
+		}
 		if (ok)
 			out->i = -out->i;
 		return ok;

@@ -447,6 +447,7 @@ static void test_malformed(void **state)
 		"<?php $$$$$$$$$$$$$$$ = 'x';",
 		"<?php ${ = 'x'; $a[",
 		"<?php eval(pack('N', 1));",
+		"<?php $a = -'abc'; $b = - - 'x' . 1; eval(-$a);",
 		"<?php eval(substr('abc', 99, -99) . chr(-1) . chr('x'));",
 		"<?php $a = array(1 => 'x', 'k' =>",
 		"<?php eval(\"unterminated $x",
