@@ -435,7 +435,9 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 	 * mobile or language version of the site is normal */
 	if ((mobile_only || r == R_LANG) && a.kind == A_REDIRECT)
 		return;
-	if (a.kind == A_REDIRECT) {
+	/* a redirect is high only to a gambling-looking or free host */
+	if (a.kind == A_REDIRECT && !ronda_host_is_free(a.what) &&
+	    ronda_slug_score(a.what, strlen(a.what), NULL) < RONDA_SLUG_GAMBLING) {
 		sev = RONDA_SEV_MEDIUM;
 		conf = 60;
 	}
