@@ -17,6 +17,7 @@
 
 #include "core/engine_priv.h"
 #include "core/fsutil.h"
+#include "core/hscache.h"
 #include "core/i18n.h"
 #include "core/util.h"
 
@@ -106,8 +107,8 @@ static int compile_db(struct ronda_engine *e, struct ronda_buf *err)
 		flags[i] = hs_flags(e->pats[i].flags);
 		ids[i] = (unsigned)i;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)e->n_pats, HS_MODE_BLOCK,
-			     NULL, &e->db, &cerr) != HS_SUCCESS) {
+	if (ronda_hs_compile(exprs, flags, ids, (unsigned)e->n_pats,
+			     &e->db, &cerr) != HS_SUCCESS) {
 		if (err) {
 			if (cerr && cerr->expression >= 0 &&
 			    (size_t)cerr->expression < e->n_pats) {

@@ -8,6 +8,7 @@
 
 #include <hs.h>
 
+#include "core/hscache.h"
 #include "core/error.h"
 #include "core/rulefile.h"
 #include "core/util.h"
@@ -235,9 +236,8 @@ static int compile(struct ronda_lexicon *lx, struct ronda_buf *err)
 
 	hs_compile_error_t *ce = NULL;
 
-	if (hs_compile_multi((const char *const *)expr, flags, ids,
-			     (unsigned)n, HS_MODE_BLOCK, NULL, &lx->db,
-			     &ce) != HS_SUCCESS) {
+	if (ronda_hs_compile((const char *const *)expr, flags, ids,
+			     (unsigned)n, &lx->db, &ce) != HS_SUCCESS) {
 		int which = ce ? ce->expression : -1;
 
 		if (which >= 0 && (size_t)which < lx->n)

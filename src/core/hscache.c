@@ -1,0 +1,158 @@
+/*
+ * hscache.c — a cache of compiled vectorscan databases (see hscache.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/hscache.h"
+#include "core/util.h"
+
+#define MAX_CACHED ((size_t)256 << 20)
+
+static bool trusted(const struct stat *st)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The cache directory (created 0700), or "" when there is none. */
+static void cache_dir(struct ronda_buf *b)
+{
+	const char *env = getenv("RONDA_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	struct stat st;
+
+	ronda_buf_reset(b);
+	if (env && *env)
+		ronda_buf_addstr(b, env);
+	else if (geteuid() == 0)
+		ronda_buf_addstr(b, "/var/cache/ronda");
+	else if (xdg && *xdg == '/')
+		ronda_buf_addf(b, "%s/ronda", xdg);
+	else if (home && *home == '/')
+		ronda_buf_addf(b, "%s/.cache/ronda", home);
+	else
+		return;
+	if (mkdir(b->buf, 0700) < 0 && errno != EEXIST)
+		goto none;
+	if (lstat(b->buf, &st) < 0 || !S_ISDIR(st.st_mode) || !trusted(&st))
+		goto none;
+	return;
+none:
+	ronda_buf_reset(b);
+}
+
+static void key_of(const char *const *exprs, const unsigned *flags,
+		   const unsigned *ids, unsigned n, char hex[65])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	const char *ver = hs_version();
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "ronda-hs-1", 11);
+	EVP_DigestUpdate(ctx, ver, strlen(ver) + 1);
+	EVP_DigestUpdate(ctx, &n, sizeof(n));
+	for (unsigned i = 0; i < n; i++) {
+		EVP_DigestUpdate(ctx, exprs[i], strlen(exprs[i]) + 1);
+		EVP_DigestUpdate(ctx, &flags[i], sizeof(flags[i]));
+		EVP_DigestUpdate(ctx, &ids[i], sizeof(ids[i]));
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	ronda_hex(md, 32, hex);
+}
+
+static hs_database_t *load(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	hs_database_t *db = NULL;
+	char *bytes = NULL;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !trusted(&st) ||
+	    st.st_size <= 0 || (uint64_t)st.st_size > MAX_CACHED)
+		goto out;
+	bytes = xmalloc((size_t)st.st_size);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, bytes + got, (size_t)st.st_size - got);
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
+	}
+	if (hs_deserialize_database(bytes, got, &db) != HS_SUCCESS)
+		db = NULL;
+out:
+	free(bytes);
+	close(fd);
+	return db;
+}
+
+static void save(const char *dir, const char *path, const hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t len = 0, put = 0;
+	struct ronda_buf tmp = RONDA_BUF_INIT(0);
+	int fd;
+
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	ronda_buf_addf(&tmp, "%s/.tmp-XXXXXX", dir);
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	while (put < len) {
+		ssize_t w = write(fd, bytes + put, len - put);
+		if (w <= 0)
+			break;
+		put += (size_t)w;
+	}
+	if (put != len || fsync(fd) < 0 || close(fd) < 0 ||
+	    rename(tmp.buf, path) < 0)
+		unlink(tmp.buf);
+	fd = -1;
+out:
+	free(bytes);
+	ronda_buf_release(&tmp);
+}
+
+hs_error_t ronda_hs_compile(const char *const *exprs, const unsigned *flags,
+			    const unsigned *ids, unsigned n, hs_database_t **db,
+			    hs_compile_error_t **cerr)
+{
+	struct ronda_buf dir = RONDA_BUF_INIT(4096), path = RONDA_BUF_INIT(4096);
+	const char *off = getenv("RONDA_NO_CACHE");
+	char key[65];
+	hs_error_t rc;
+
+	*db = NULL;
+	*cerr = NULL;
+	if (!(off && *off && strcmp(off, "0")))
+		cache_dir(&dir);
+	if (dir.len) {
+		key_of(exprs, flags, ids, n, key);
+		ronda_buf_addf(&path, "%s/hs-%s.db", dir.buf, key);
+		*db = load(path.buf);
+		if (*db) {
+			rc = HS_SUCCESS;
+			goto out;
+		}
+	}
+	rc = hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, db, cerr);
+	if (rc == HS_SUCCESS && dir.len)
+		save(dir.buf, path.buf, *db);
+out:
+	ronda_buf_release(&dir);
+	ronda_buf_release(&path);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * hscache.h — compiling vectorscan databases once per rule set, not once
+ * per run.
+ *
+ * Compiling every detector's patterns costs about a second of CPU; a cron
+ * job that runs every few minutes, or `ronda check` on three changed files,
+ * should not pay it each time.  ronda_hs_compile() keys the database on a
+ * SHA-256 of the vectorscan version, the mode and every expression, flag and
+ * id, and keeps the serialized database in the cache directory:
+ * $RONDA_CACHE_DIR, else /var/cache/ronda for root, else
+ * $XDG_CACHE_HOME/ronda (~/.cache/ronda).  A cached file is used only when
+ * it and its directory belong to the current user and are not writable by
+ * group or others, and only when vectorscan accepts it (its own checks
+ * include the platform); anything else falls back to compiling.  Writes are
+ * atomic (temporary file + rename).  RONDA_NO_CACHE=1 disables the cache.
+ * The cache is an optimisation only: every failure in it is silent.
+ */
+#ifndef RONDA_HSCACHE_H
+#define RONDA_HSCACHE_H
+
+#include <hs/hs.h>
+
+/* Same contract as hs_compile_multi() (mode HS_MODE_BLOCK). */
+hs_error_t ronda_hs_compile(const char *const *exprs, const unsigned *flags,
+			    const unsigned *ids, unsigned n, hs_database_t **db,
+			    hs_compile_error_t **cerr);
+
+#endif

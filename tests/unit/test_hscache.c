@@ -1,0 +1,136 @@
+/*
+ * test_hscache.c — the compiled-database cache: a second compile loads the
+ * cached file, a corrupted or untrusted cache file is never used, and the
+ * cache can be switched off.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/hscache.h"
+#include "core/util.h"
+
+static char dir[64];
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to,
+		  unsigned flags, void *ctx)
+{
+	(void)id; (void)from; (void)to; (void)flags;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int hits(hs_database_t *db, const char *text)
+{
+	hs_scratch_t *s = NULL;
+	int n = 0;
+
+	assert_int_equal(hs_alloc_scratch(db, &s), HS_SUCCESS);
+	assert_int_equal(hs_scan(db, text, (unsigned)strlen(text), 0, s, on_hit, &n),
+			 HS_SUCCESS);
+	hs_free_scratch(s);
+	return n;
+}
+
+/* the one cached file's path */
+static int cached(char *out, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "hs-", 3)) {
+			snprintf(out, size, "%s/%s", dir, de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+static hs_database_t *compile(void)
+{
+	static const char *const exprs[] = { "eval\\s*\\(", "gacor" };
+	static const unsigned flags[] = { 0, HS_FLAG_CASELESS };
+	static const unsigned ids[] = { 0, 1 };
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+
+	assert_int_equal(ronda_hs_compile(exprs, flags, ids, 2, &db, &ce), HS_SUCCESS);
+	assert_null(ce);
+	assert_non_null(db);
+	return db;
+}
+
+static void test_cache(void **unused)
+{
+	char path[600];
+	hs_database_t *db;
+	struct stat st1, st2;
+	FILE *f;
+
+	(void)unused;
+	snprintf(dir, sizeof(dir), "/tmp/ronda-hscache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	setenv("RONDA_CACHE_DIR", dir, 1);
+	unsetenv("RONDA_NO_CACHE");
+
+	db = compile();
+	assert_int_equal(hits(db, "x eval ( GACOR"), 2);
+	hs_free_database(db);
+	assert_int_equal(cached(path, sizeof(path)), 1);
+	assert_int_equal(stat(path, &st1), 0);
+
+	/* second compile: served from the cache, file untouched */
+	db = compile();
+	assert_int_equal(hits(db, "eval(gacor"), 2);
+	hs_free_database(db);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_true(st1.st_ino == st2.st_ino);
+
+	/* corrupted: ignored, recompiled, rewritten */
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	fseek(f, 100, SEEK_SET);
+	fputs("garbage garbage garbage", f);
+	fclose(f);
+	db = compile();
+	assert_int_equal(hits(db, "eval(gacor"), 2);
+	hs_free_database(db);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_true(st1.st_ino != st2.st_ino);
+
+	/* untrusted (group-writable) file: not used, replaced */
+	chmod(path, 0664);
+	db = compile();
+	hs_free_database(db);
+	assert_int_equal(stat(path, &st1), 0);
+	assert_true(st1.st_ino != st2.st_ino);
+	assert_false(st1.st_mode & S_IWGRP);
+
+	/* off: nothing written */
+	unlink(path);
+	setenv("RONDA_NO_CACHE", "1", 1);
+	db = compile();
+	hs_free_database(db);
+	assert_int_equal(cached(path, sizeof(path)), 0);
+	unsetenv("RONDA_NO_CACHE");
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
