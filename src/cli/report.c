@@ -162,7 +162,7 @@ void report_json_finding(FILE *out, const struct ronda_result *res,
 		}
 		json_object_set_new(o, "related", a);
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (line) {
 		fputs(line, out);
 		fputc('\n', out);
@@ -365,7 +365,7 @@ void report_summary(struct report *r, const struct ronda_scan_stats *st,
 			json_array_append_new(slow, x);
 		}
 		json_object_set_new(o, "slowest", slow);
-		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		if (line) {
 			fprintf(r->out, "%s\n", line);
 			free(line);
