@@ -6,7 +6,13 @@
  * runs of word breaks capped at four units); (2) join runs of separated
  * single characters and collapse breaks to single spaces, in place;
  * (3) read interior digits of mixed words as letters, in place.
+ *
+ * Fast paths give the same output: plain ASCII stretches are copied
+ * without a branch per byte, the BMP is folded through a table, words move
+ * down as blocks in pass 2 and pass 3 is done word by word inside pass 2.
+ * RONDA_NORM__REFERENCE takes the plain per-character path for tests.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,7 +152,7 @@ static int small_number(unsigned v, char out[2], bool *lookalike)
 	return 2;
 }
 
-int ronda_fold_cp(uint32_t cp, char out[2], bool *lookalike, bool *diacritic)
+static int fold_slow(uint32_t cp, char out[2], bool *lookalike, bool *diacritic)
 {
 	*lookalike = false;
 	*diacritic = false;
@@ -289,21 +295,87 @@ int ronda_fold_cp(uint32_t cp, char out[2], bool *lookalike, bool *diacritic)
 	return 0;
 }
 
+/*
+ * The Basic Multilingual Plane folded once into a table (128 KiB, built on
+ * first use): text in other scripts (Cyrillic, Devanagari, CJK...) would
+ * otherwise walk the whole cascade above for every character.  An entry is
+ * the ASCII result in the low byte, a code in bits 8-10 and the look-alike
+ * and diacritic flags; results of two characters are left to fold_slow().
+ */
+enum { T_BREAK, T_ONE, T_HIDDEN, T_DROP, T_SLOW };
+#define T_CODE(e) (((e) >> 8) & 7u)
+#define T_LOOK 0x0800u
+#define T_DIA 0x1000u
+
+static uint16_t bmp[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
+{
+	for (uint32_t cp = 0; cp < 0x10000; cp++) {
+		char out[2] = { 0, 0 };
+		bool look, dia;
+		int r = fold_slow(cp, out, &look, &dia);
+		unsigned e;
+
+		switch (r) {
+		case 0: e = T_BREAK << 8; break;
+		case 1: e = T_ONE << 8 | (unsigned char)out[0]; break;
+		case RONDA_FOLD_HIDDEN: e = T_HIDDEN << 8; break;
+		case RONDA_FOLD_DROP: e = T_DROP << 8; break;
+		default: e = T_SLOW << 8; break;
+		}
+		if (look)
+			e |= T_LOOK;
+		if (dia)
+			e |= T_DIA;
+		bmp[cp] = (uint16_t)e;
+	}
+}
+
+/* ronda_fold_cp() once the table is built */
+static inline int fold_fast(uint32_t cp, char out[2], bool *lookalike,
+			    bool *diacritic)
+{
+	if (cp >= 0x10000)
+		return fold_slow(cp, out, lookalike, diacritic);
+
+	unsigned e = bmp[cp];
+
+	*lookalike = (e & T_LOOK) != 0;
+	*diacritic = (e & T_DIA) != 0;
+	switch (T_CODE(e)) {
+	case T_BREAK: return 0;
+	case T_ONE: return out1(out, (char)(e & 0xFF));
+	case T_HIDDEN: return RONDA_FOLD_HIDDEN;
+	case T_DROP: return RONDA_FOLD_DROP;
+	default: return fold_slow(cp, out, lookalike, diacritic);
+	}
+}
+
+int ronda_fold_cp(uint32_t cp, char out[2], bool *lookalike, bool *diacritic)
+{
+	pthread_once(&bmp_once, bmp_build);
+	return fold_fast(cp, out, lookalike, diacritic);
+}
+
 /* ---- pass 1 ---------------------------------------------------------- */
 
 struct p1 {
 	struct ronda_norm *n;
+	char *text;           /* n->text, n->map, n->flags, cached */
+	uint32_t *map;
+	uint8_t *flags;
 	size_t cap;           /* units allowed */
 	size_t nu;            /* units written */
 	unsigned brk_run;     /* breaks in a row at the end */
 	uint8_t pending;      /* flags for the next letter (hidden char seen) */
 	bool full;
+	bool ref;             /* RONDA_NORM__REFERENCE: no table, no fast path */
 };
 
-static void emit(struct p1 *p, char c, uint32_t off, uint8_t fl)
+static inline void emit(struct p1 *p, char c, uint32_t off, uint8_t fl)
 {
-	struct ronda_norm *n = p->n;
-
 	if (c == BRK) {
 		p->pending = 0;
 		if (p->brk_run >= MAX_BREAK_RUN)
@@ -319,23 +391,24 @@ static void emit(struct p1 *p, char c, uint32_t off, uint8_t fl)
 		p->full = true;
 		return;
 	}
-	n->text[p->nu] = c;
-	n->map[p->nu] = off;
-	n->flags[p->nu] = fl;
+	p->text[p->nu] = c;
+	p->map[p->nu] = off;
+	p->flags[p->nu] = fl;
 	p->nu++;
 }
 
-static void emit_cp(struct p1 *p, uint32_t cp, uint32_t off, uint8_t extra)
+static inline void emit_cp(struct p1 *p, uint32_t cp, uint32_t off, uint8_t extra)
 {
 	char out[2];
 	bool look, dia;
-	int r = ronda_fold_cp(cp, out, &look, &dia);
+	int r = p->ref ? fold_slow(cp, out, &look, &dia)
+		       : fold_fast(cp, out, &look, &dia);
 	uint8_t fl = extra;
 
 	if (r == RONDA_FOLD_HIDDEN) {
 		p->n->n_hidden++;
 		/* only between letters does an invisible character hide anything */
-		if (p->nu && p->n->text[p->nu - 1] != BRK)
+		if (p->nu && p->text[p->nu - 1] != BRK)
 			p->pending |= RONDA_NF_HIDDEN;
 		return;
 	}
@@ -537,16 +610,90 @@ static bool tag_name_is(const unsigned char *s, size_t len, size_t at,
 	return !is_alpha(c) && !is_digit(c) && c != '-';
 }
 
+/*
+ * Byte classes for the fast paths of pass 1: plain ASCII letters and digits
+ * (lower-cased through the table), ASCII word breaks (every other ASCII
+ * byte: ronda_fold_cp() maps them to a space or to a break, and emit()
+ * treats both alike) and bytes that need the careful path ('<', '&', and
+ * everything from 0x80 up).
+ */
+enum { K_BREAK = 0, K_ALNUM = 1, K_SLOW = 2 };
+
+#define K4(k) k, k, k, k
+#define K16(k) K4(k), K4(k), K4(k), K4(k)
+static const uint8_t kind[256] = {
+	K16(K_BREAK), K16(K_BREAK),                              /* 0x00 */
+	K4(K_BREAK), K_BREAK, K_BREAK, K_SLOW, K_BREAK, K4(K_BREAK),
+	K4(K_BREAK),                                             /* 0x20 & */
+	K4(K_ALNUM), K4(K_ALNUM), K_ALNUM, K_ALNUM,              /* 0-9 */
+	K_BREAK, K_BREAK, K_SLOW, K_BREAK, K_BREAK, K_BREAK,     /* < */
+	K_BREAK, K4(K_ALNUM), K4(K_ALNUM), K4(K_ALNUM), K4(K_ALNUM),
+	K4(K_ALNUM), K4(K_ALNUM), K_ALNUM, K_ALNUM,              /* A-Z */
+	K4(K_BREAK), K_BREAK,
+	K_BREAK, K4(K_ALNUM), K4(K_ALNUM), K4(K_ALNUM), K4(K_ALNUM),
+	K4(K_ALNUM), K4(K_ALNUM), K_ALNUM, K_ALNUM,              /* a-z */
+	K4(K_BREAK), K_BREAK,
+	K16(K_SLOW), K16(K_SLOW), K16(K_SLOW), K16(K_SLOW),      /* 0x80 */
+	K16(K_SLOW), K16(K_SLOW), K16(K_SLOW), K16(K_SLOW),
+};
+
+/*
+ * A stretch of plain ASCII (letters, digits, breaks), as emit() would
+ * produce it, without a data-dependent branch per byte: every byte writes
+ * its unit at nu, and nu only advances for letters, digits and the first
+ * MAX_BREAK_RUN breaks of a run.  At most cap - nu bytes are taken, so no
+ * write goes past the cap; the caller's emit() reports a full output.
+ */
+static size_t run_ascii(struct p1 *p, const unsigned char *s, size_t len,
+			size_t i)
+{
+	char *restrict text = p->text;
+	uint32_t *restrict map = p->map;
+	uint8_t *restrict flags = p->flags;
+	size_t nu = p->nu;
+	size_t end = i + MIN(len - i, p->cap - nu);
+	size_t brk_run = p->brk_run;
+	uint8_t pending = p->pending;
+
+	for (; i < end; i++) {
+		unsigned char c = s[i];
+		unsigned k = kind[c];
+
+		if (k == K_SLOW)
+			break;
+		size_t is_brk = k == K_BREAK;
+
+		/* a break resets nothing but counts; a letter resets the count */
+		brk_run = (brk_run + 1) & (0 - is_brk);
+		/* letters and digits lower-case with | 0x20; BRK is 0x20 */
+		text[nu] = (char)(((c | 0x20u) & (unsigned)(is_brk - 1)) | (unsigned)BRK);
+		map[nu] = (uint32_t)i;
+		flags[nu] = (uint8_t)(pending & (is_brk - 1));
+		pending = 0;
+		nu += brk_run <= MAX_BREAK_RUN;
+	}
+	p->nu = nu;
+	p->brk_run = (unsigned)MIN(brk_run, (size_t)MAX_BREAK_RUN);
+	p->pending = pending;
+	return i;
+}
+
 static void pass1(struct p1 *p, const unsigned char *s, size_t len,
 		  unsigned opts)
 {
 	size_t i = 0;
 	size_t next_gt = 0;   /* position of the next '>' at or after i */
 	bool have_gt = false;
+	bool fast = !p->ref;
 
 	while (i < len && !p->full) {
 		unsigned char c = s[i];
 		uint32_t cp;
+
+		if (fast && kind[c] != K_SLOW && p->nu < p->cap) {
+			i = run_ascii(p, s, len, i);
+			continue;
+		}
 
 		if (c == '<' && (opts & RONDA_NORM_STRIP_TAGS)) {
 			if (i + 3 < len && s[i + 1] == '!' && s[i + 2] == '-' &&
@@ -620,76 +767,6 @@ static void pass1(struct p1 *p, const unsigned char *s, size_t len,
 	}
 }
 
-/* ---- pass 2: join separated singles, collapse breaks ------------------ */
-
-static bool alnum_u(const struct ronda_norm *n, size_t i)
-{
-	return n->text[i] != BRK;
-}
-
-static void put(struct ronda_norm *n, size_t *w, size_t r, uint8_t extra)
-{
-	n->text[*w] = n->text[r];
-	n->map[*w] = n->map[r];
-	n->flags[*w] = n->flags[r] | extra;
-	(*w)++;
-}
-
-static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
-{
-	size_t r = 0, w = 0;
-	bool space = false;
-	uint32_t space_off = 0;
-
-	while (r < nu) {
-		if (!alnum_u(n, r)) {
-			if (!space)
-				space_off = n->map[r];
-			space = true;
-			r++;
-			continue;
-		}
-		size_t e = r;
-
-		while (e < nu && alnum_u(n, e))
-			e++;
-		if (space && w) {
-			n->text[w] = BRK;
-			n->map[w] = space_off;
-			n->flags[w] = 0;
-			w++;
-		}
-		space = false;
-		if (e - r == 1 && !(opts & RONDA_NORM_NO_JOIN)) {
-			/* count a chain of single characters */
-			size_t k = e, count = 1;
-
-			while (k < nu) {
-				size_t b = k;
-
-				while (b < nu && !alnum_u(n, b) && b - k <= MAX_JOIN_GAP)
-					b++;
-				if (b == k || b - k > MAX_JOIN_GAP || b >= nu ||
-				    !alnum_u(n, b) || (b + 1 < nu && alnum_u(n, b + 1)))
-					break;
-				count++;
-				k = b + 1;
-			}
-			if (count >= MIN_JOIN) {
-				n->n_joined++;
-				for (size_t j = r; j < k; j++)
-					if (alnum_u(n, j))
-						put(n, &w, j, RONDA_NF_JOINED);
-				r = k;
-				continue;
-			}
-		}
-		for (; r < e; r++)
-			put(n, &w, r, 0);
-	}
-	return w;
-}
-
 /* ---- pass 3: digits read as letters ----------------------------------- */
 
 static char leet_letter(char d)
@@ -744,27 +821,179 @@ static void leet_word(struct ronda_norm *n, size_t s, size_t e)
 
 static void pass3(struct ronda_norm *n)
 {
-	size_t i = 0;
+	const char *text = n->text;
+	size_t len = n->len, i = 0;
 
-	while (i < n->len) {
-		if (n->text[i] == BRK) {
+	while (i < len) {
+		if (text[i] == BRK) {
 			i++;
 			continue;
 		}
 		size_t e = i;
-		bool letters = false, digits = false;
+		unsigned seen = 0;      /* 1 digit, 2 letter */
 
-		while (e < n->len && n->text[e] != BRK) {
-			if (is_digit((unsigned char)n->text[e]))
-				digits = true;
-			else
-				letters = true;
-			e++;
-		}
-		if (letters && digits && e - i <= MAX_LEET_WORD)
+		for (; e < len && text[e] != BRK; e++)
+			seen |= is_digit((unsigned char)text[e]) ? 1u : 2u;
+		if (seen == 3 && e - i <= MAX_LEET_WORD)
 			leet_word(n, i, e);
 		i = e;
 	}
+}
+
+/* ---- pass 2: join separated singles, collapse breaks ------------------ */
+
+static bool alnum_u(const struct ronda_norm *n, size_t i)
+{
+	return n->text[i] != BRK;
+}
+
+static void put(struct ronda_norm *n, size_t *w, size_t r, uint8_t extra)
+{
+	n->text[*w] = n->text[r];
+	n->map[*w] = n->map[r];
+	n->flags[*w] = n->flags[r] | extra;
+	(*w)++;
+}
+
+/* Length of the chain of separated single characters starting at the
+ * single character text[r] (ending at e = r + 1): sets *end past it. */
+static size_t chain(const char *text, size_t nu, size_t e, size_t *end)
+{
+	size_t k = e, count = 1;
+
+	while (k < nu) {
+		size_t b = k;
+
+		while (b < nu && text[b] == BRK && b - k <= MAX_JOIN_GAP)
+			b++;
+		if (b == k || b - k > MAX_JOIN_GAP || b >= nu ||
+		    text[b] == BRK || (b + 1 < nu && text[b + 1] != BRK))
+			break;
+		count++;
+		k = b + 1;
+	}
+	*end = k;
+	return count;
+}
+
+/* The per-unit version, kept as the reference for RONDA_NORM__REFERENCE. */
+static size_t pass2_ref(struct ronda_norm *n, size_t nu, unsigned opts)
+{
+	size_t r = 0, w = 0;
+	bool space = false;
+	uint32_t space_off = 0;
+
+	while (r < nu) {
+		if (!alnum_u(n, r)) {
+			if (!space)
+				space_off = n->map[r];
+			space = true;
+			r++;
+			continue;
+		}
+		size_t e = r;
+
+		while (e < nu && alnum_u(n, e))
+			e++;
+		if (space && w) {
+			n->text[w] = BRK;
+			n->map[w] = space_off;
+			n->flags[w] = 0;
+			w++;
+		}
+		space = false;
+		if (e - r == 1 && !(opts & RONDA_NORM_NO_JOIN)) {
+			size_t k;
+
+			if (chain(n->text, nu, e, &k) >= MIN_JOIN) {
+				n->n_joined++;
+				for (size_t j = r; j < k; j++)
+					if (alnum_u(n, j))
+						put(n, &w, j, RONDA_NF_JOINED);
+				r = k;
+				continue;
+			}
+		}
+		for (; r < e; r++)
+			put(n, &w, r, 0);
+	}
+	return w;
+}
+
+static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
+{
+	char *restrict text = n->text;
+	uint32_t *restrict map = n->map;
+	uint8_t *restrict flags = n->flags;
+	size_t r = 0, w = 0;
+	bool space = false;
+	uint32_t space_off = 0;
+
+	bool leet = !(opts & RONDA_NORM_NO_LEET);
+
+	if (opts & RONDA_NORM__REFERENCE)
+		return pass2_ref(n, nu, opts);
+	while (r < nu) {
+		if (text[r] == BRK) {
+			if (!space)
+				space_off = map[r];
+			space = true;
+			r++;
+			continue;
+		}
+		size_t e = r;
+		unsigned seen = 0;      /* 1 digit, 2 letter */
+
+		for (; e < nu && text[e] != BRK; e++)
+			seen |= is_digit((unsigned char)text[e]) ? 1u : 2u;
+		if (space && w) {
+			text[w] = BRK;
+			map[w] = space_off;
+			flags[w] = 0;
+			w++;
+		}
+		space = false;
+		if (e - r == 1 && !(opts & RONDA_NORM_NO_JOIN)) {
+			size_t k;
+
+			if (chain(text, nu, e, &k) >= MIN_JOIN) {
+				size_t w0 = w;
+
+				n->n_joined++;
+				seen = 0;
+				for (size_t j = r; j < k; j++) {
+					if (text[j] == BRK)
+						continue;
+					seen |= is_digit((unsigned char)text[j]) ? 1u : 2u;
+					text[w] = text[j];
+					map[w] = map[j];
+					flags[w] = flags[j] | RONDA_NF_JOINED;
+					w++;
+				}
+				if (leet && seen == 3 && w - w0 <= MAX_LEET_WORD)
+					leet_word(n, w0, w);
+				r = k;
+				continue;
+			}
+		}
+		/* a word moves down as a block (nothing to move while nothing
+		 * has been dropped yet) */
+		size_t w0 = w;
+
+		if (w == r) {
+			w = r = e;
+		} else {
+			for (; r < e; r++, w++) {
+				text[w] = text[r];
+				map[w] = map[r];
+				flags[w] = flags[r];
+			}
+		}
+		/* pass 3 done here, word by word: pass 2's words are its words */
+		if (leet && seen == 3 && w - w0 <= MAX_LEET_WORD)
+			leet_word(n, w0, w);
+	}
+	return w;
 }
 
 /* ---- API -------------------------------------------------------------- */
@@ -808,14 +1037,19 @@ int ronda_norm_run(struct ronda_norm *n, const void *data, size_t len,
 	n->n_folded = n->n_hidden = n->n_joined = n->n_leet = n->n_entities = 0;
 
 	p.n = n;
+	p.text = n->text;
+	p.map = n->map;
+	p.flags = n->flags;
 	p.cap = cap;
+	p.ref = (opts & RONDA_NORM__REFERENCE) != 0;
+	pthread_once(&bmp_once, bmp_build);
 	pass1(&p, data, len, opts);
 	n->truncated = p.full;
 	n->len = pass2(n, p.nu, opts);
 	if (n->len && n->text[n->len - 1] == BRK)
 		n->len--;
 	n->text[n->len] = '\0';
-	if (!(opts & RONDA_NORM_NO_LEET))
+	if (p.ref && !(opts & RONDA_NORM_NO_LEET))
 		pass3(n);
 	return RONDA_OK;
 }

@@ -57,6 +57,9 @@
 #define RONDA_NORM_NO_ENTITIES 0x02u  /* do not decode &...; entities */
 #define RONDA_NORM_NO_JOIN     0x04u  /* do not join separated single letters */
 #define RONDA_NORM_NO_LEET     0x08u  /* do not map digits inside words */
+/* For tests: take the plain per-character path everywhere instead of the
+ * fast paths (bulk ASCII runs, block moves); the output must not differ. */
+#define RONDA_NORM__REFERENCE  0x80u
 
 /* per-output-byte flags */
 #define RONDA_NF_FOLDED  0x01u  /* from a look-alike (math, full-width, small

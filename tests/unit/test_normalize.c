@@ -306,6 +306,132 @@ static void test_fold_cp(void **st)
 	assert_int_equal(ronda_fold_cp(0x4E00, out, &look, &dia), 0);     /* CJK */
 }
 
+/* The fast paths (bulk ASCII runs, block moves) against the plain
+ * per-character path: same text, offsets, flags, counters and truncation
+ * on pseudo-random mixes of everything the normaliser handles. */
+static void same_as_reference(const unsigned char *in, size_t len,
+			      unsigned opts, size_t max_out)
+{
+	struct ronda_norm a, b;
+
+	ronda_norm_init(&a, max_out);
+	ronda_norm_init(&b, max_out);
+	ronda_norm_run(&a, in, len, opts);
+	ronda_norm_run(&b, in, len, opts | RONDA_NORM__REFERENCE);
+	assert_int_equal(a.len, b.len);
+	assert_string_equal(a.text, b.text);
+	assert_memory_equal(a.map, b.map, a.len * sizeof(*a.map));
+	assert_memory_equal(a.flags, b.flags, a.len);
+	assert_int_equal(a.truncated, b.truncated);
+	assert_int_equal(a.n_folded, b.n_folded);
+	assert_int_equal(a.n_hidden, b.n_hidden);
+	assert_int_equal(a.n_joined, b.n_joined);
+	assert_int_equal(a.n_leet, b.n_leet);
+	assert_int_equal(a.n_entities, b.n_entities);
+	ronda_norm_release(&a);
+	ronda_norm_release(&b);
+}
+
+static void test_fast_paths(void **st)
+{
+	static const char *const pieces[] = {
+		"slot", "GACOR", "g4c0r", "88", "toto4d", " ", "  ", "\n\t",
+		".", "-", "s.l.o.t", "g a c o r", "x", "1", "<b>", "</b>", "<",
+		">", "<!-- c -->", "<script>var slot=1;</script>", "<style>p{}</style>",
+		"&amp;", "&#103;", "&#x61;", "&eacute;", "&nope;", "&", "&#",
+		"\xF0\x9D\x90\x92", "\xEF\xBD\x93", "\xE2\x80\x8B", "\xC3\xA9",
+		"\xD0\xB0", "\xCC\x81", "\xC3", "\xFF", "\xED\xA0\x80", "!!!!!!",
+		"Pemerintah", "kabupaten", "_", "$", "\xC2\xA0", "\xEF\xAC\x81",
+	};
+	static const unsigned optsv[] = {
+		0, RONDA_NORM_STRIP_TAGS, RONDA_NORM_NO_ENTITIES,
+		RONDA_NORM_STRIP_TAGS | RONDA_NORM_NO_JOIN | RONDA_NORM_NO_LEET,
+	};
+	static const size_t caps[] = { 0, 1, 7, 64 };
+	unsigned char buf[2048];
+	uint32_t seed = 12345;
+
+	for (int round = 0; round < 400; round++) {
+		size_t len = 0;
+		size_t want = 1 + (size_t)(round % 97) * 20;
+
+		while (len < want) {
+			seed = seed * 1103515245u + 12345u;
+			const char *pc = pieces[(seed >> 8) % ARRAY_SIZE(pieces)];
+			size_t pl = strlen(pc);
+
+			if (len + pl > sizeof(buf))
+				break;
+			memcpy(buf + len, pc, pl);
+			len += pl;
+		}
+		for (size_t o = 0; o < ARRAY_SIZE(optsv); o++)
+			same_as_reference(buf, len, optsv[o],
+					  caps[(size_t)round % ARRAY_SIZE(caps)]);
+	}
+	/* every single byte and every byte pair, on its own and in a word */
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned char one[3] = { 'a', (unsigned char)c, 'b' };
+
+		same_as_reference(one + 1, 1, 0, 0);
+		same_as_reference(one, 3, RONDA_NORM_STRIP_TAGS, 0);
+		for (unsigned d = 0; d < 256; d += 7) {
+			unsigned char two[2] = { (unsigned char)c, (unsigned char)d };
+			same_as_reference(two, 2, 0, 0);
+		}
+	}
+}
+
+static size_t put_utf8(uint32_t cp, unsigned char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The folding table against the plain cascade, for every code point,
+ * between letters (hidden characters flag the next one) and alone. */
+static void test_fold_table(void **st)
+{
+	unsigned char buf[16];
+
+	for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		if (cp >= 0x20000 && cp < 0xE0000 && cp % 251)
+			continue;           /* unassigned planes: a sample */
+		size_t k = 0;
+
+		buf[k++] = 's';
+		k += put_utf8(cp, buf + k);
+		buf[k++] = 'l';
+		k += put_utf8(cp, buf + k);
+		buf[k++] = '0';
+		buf[k++] = 't';
+		same_as_reference(buf, k, 0, 0);
+		same_as_reference(buf + 1, (size_t)put_utf8(cp, buf + 1), 0, 0);
+	}
+	/* entities reach the fold too */
+	same_as_reference((const unsigned char *)"&#x1D400;&#1040;&#xFB01;&#8203;x", 32, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_fold_cp),
+		cmocka_unit_test(test_fast_paths),
+		cmocka_unit_test(test_fold_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
