@@ -75,7 +75,7 @@ struct ronda_php_deob {
 	size_t len;
 	struct ronda_php_tok *toks;
 	size_t n_toks, alloc_toks;
-	struct sym syms[SYM_SLOTS];
+	struct sym *syms[SYM_SLOTS];   /* allocated on first assignment */
 	unsigned n_syms;
 	struct ronda_php_blob *blobs;
 	size_t n_blobs;
@@ -230,11 +230,12 @@ static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
 	uint32_t h = hash_name(name, n);
 
 	for (unsigned k = 0; k < SYM_SLOTS; k++) {
-		struct sym *s = &d->syms[(h + k) % SYM_SLOTS];
+		struct sym **slot = &d->syms[(h + k) % SYM_SLOTS], *s = *slot;
 
-		if (!s->name) {
+		if (!s) {
 			if (!create || d->n_syms >= d->lim.max_vars)
 				return NULL;
+			s = *slot = xcalloc(1, sizeof(*s));
 			s->name = dupn(name, n);
 			s->name_len = n;
 			d->n_syms++;
@@ -1671,10 +1672,15 @@ static void root_call(struct ronda_php_deob *d, size_t *ip)
 
 static void reset(struct ronda_php_deob *d)
 {
-	for (unsigned k = 0; k < SYM_SLOTS; k++) {
-		free(d->syms[k].name);
-		val_release(&d->syms[k].v);
-		d->syms[k].name = NULL;
+	for (unsigned k = 0; k < SYM_SLOTS && d->n_syms; k++) {
+		struct sym *s = d->syms[k];
+		if (!s)
+			continue;
+		free(s->name);
+		val_release(&s->v);
+		free(s);
+		d->syms[k] = NULL;
+		d->n_syms--;
 	}
 	d->n_syms = 0;
 	for (size_t k = 0; k < d->n_blobs; k++)

@@ -469,15 +469,6 @@ bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 	return true;
 }
 
-bool ronda_php_tok_is(const unsigned char *src, const struct ronda_php_tok *t,
-		      const char *word)
-{
-	size_t n;
-	const unsigned char *name = ronda_php_tok_name(src, t, &n);
-
-	return name && ieq(name, n, word);
-}
-
 const unsigned char *ronda_php_tok_name(const unsigned char *src,
 					const struct ronda_php_tok *t,
 					size_t *len)
@@ -494,10 +485,6 @@ const unsigned char *ronda_php_tok_name(const unsigned char *src,
 	return NULL;
 }
 
-bool ronda_php_tok_op(const struct ronda_php_tok *t, const char *op)
-{
-	return t->type == RONDA_PHP_OP && !strcmp(t->op, op);
-}
 
 static int hexval(unsigned char c)
 {

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/buf.h"
 
@@ -70,16 +71,48 @@ void ronda_php_lex_init(struct ronda_php_lexer *lx, const void *src,
 /* Next token into *t; false (and t->type RONDA_PHP_EOF) at the end. */
 bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t);
 
-/* Case-insensitive comparison of an IDENT/VARIABLE token's name (without
- * the '$') with a lower-case ASCII word. */
-bool ronda_php_tok_is(const unsigned char *src, const struct ronda_php_tok *t,
-		      const char *word);
 /* Name of a VARIABLE (after '$') or IDENT: pointer into src and length. */
 const unsigned char *ronda_php_tok_name(const unsigned char *src,
 					const struct ronda_php_tok *t,
 					size_t *len);
+
+/* Case-insensitive comparison of an IDENT/VARIABLE token's name (without
+ * the '$') with a lower-case ASCII word.  Inline: the detectors call it
+ * for every token against long keyword lists, and the length test (a
+ * constant once inlined) rejects almost all of them at once. */
+static inline bool ronda_php_tok_is(const unsigned char *src,
+				    const struct ronda_php_tok *t,
+				    const char *word)
+{
+	const unsigned char *name;
+	size_t n;
+
+	if (t->type == RONDA_PHP_IDENT) {
+		name = src + t->off;
+		n = t->len;
+	} else if (t->type == RONDA_PHP_VARIABLE) {
+		name = src + t->off + 1;
+		n = t->len - 1;
+	} else {
+		return false;
+	}
+	if (n != strlen(word))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = name[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		if (c != (unsigned char)word[i])
+			return false;
+	}
+	return true;
+}
+
 /* True if t is an OP token equal to op. */
-bool ronda_php_tok_op(const struct ronda_php_tok *t, const char *op);
+static inline bool ronda_php_tok_op(const struct ronda_php_tok *t, const char *op)
+{
+	return t->type == RONDA_PHP_OP && t->op[0] == op[0] && strcmp(t->op, op) == 0;
+}
 
 /* Decode a STRING, DQSTRING or BACKTICK token's value into out (appended).
  * Double-quoted escapes: \n \t \r \v \e \f \\ \$ \" \0-\777 (octal)
