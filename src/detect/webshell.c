@@ -93,7 +93,8 @@ static const struct ronda_rule rules[R__COUNT] = {
 };
 
 /* pattern ids */
-enum { P_SINK = 1, P_DECODER, P_ERRPAGE, P_PASSWORD_INPUT, P_MARK_BASE };
+enum { P_SINK = 1, P_DECODER, P_ERRPAGE, P_PASSWORD_INPUT, P_SOURCE, P_URL,
+       P_FETCH, P_MARK_BASE };
 
 static const char *const markers[] = {
 	"FilesMan", "auth_pass", "b374k", "IndoXploit", "c99shell", "c99_sess",
@@ -128,6 +129,19 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_ERRPAGE);
 	err |= ronda_pattern_add(di, "type\\s*=\\s*[\"']?password",
 				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_PASSWORD_INPUT);
+	/* taint sources: without one of them (or a decoder, or a URL and a
+	 * fetcher) no variable can carry taint, so propagation is skipped */
+	err |= ronda_pattern_add(di, "\\$_(GET|POST|REQUEST|COOKIE|FILES|SERVER)",
+				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SOURCE);
+	err |= ronda_pattern_add(di, "\\b(getallheaders|apache_request_headers|curl_exec)\\b",
+				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SOURCE);
+	err |= ronda_pattern_add(di, "php://input", RONDA_PAT_LITERAL | RONDA_PAT_CASELESS |
+				 RONDA_PAT_SINGLE, P_SOURCE);
+	err |= ronda_pattern_add(di, "(https?|ftp)://", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE,
+				 P_URL);
+	err |= ronda_pattern_add(di, "\\b(file_get_contents|fopen|file|fsockopen|"
+				 "stream_get_contents|fgets|fread)\\s*\\(",
+				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_FETCH);
 	for (unsigned k = 0; k < ARRAY_SIZE(markers); k++)
 		err |= ronda_pattern_add(di, markers[k],
 					 RONDA_PAT_LITERAL | RONDA_PAT_SINGLE,
@@ -1153,8 +1167,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		c.t = ronda_php_deob_tokens(c.deob, &c.n);
 		c.taint = xcalloc(TAINT_SLOTS, sizeof(*c.taint));
 		match_brackets(&c);
-		for (int pass = 0; pass < 4 && propagate(&c); pass++)
-			;
+		if (ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
+		    (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH)))
+			for (int pass = 0; pass < 4 && propagate(&c); pass++)
+				;
 		/* the body of an eval its parent reported: say it once */
 		if (f->depth > 0 && eval_body_depth == f->depth)
 			c.reported[R_EVAL_DECODED] = true;
