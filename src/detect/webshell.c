@@ -193,18 +193,18 @@ struct ctx {
 	size_t gate_ti;
 };
 
-static const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
+static inline __attribute__((always_inline)) const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
 {
 	static const struct ronda_php_tok eof = { .type = RONDA_PHP_EOF };
 	return i < c->n ? &c->t[i] : &eof;
 }
 
-static bool op(const struct ctx *c, size_t i, const char *o)
+static inline __attribute__((always_inline)) bool op(const struct ctx *c, size_t i, const char *o)
 {
 	return ronda_php_tok_op(tk(c, i), o);
 }
 
-static bool word(const struct ctx *c, size_t i, const char *w)
+static inline __attribute__((always_inline)) bool word(const struct ctx *c, size_t i, const char *w)
 {
 	const struct ronda_php_tok *t = tk(c, i);
 	return t->type == RONDA_PHP_IDENT && ronda_php_tok_is(c->s, t, w);
@@ -214,10 +214,13 @@ static bool word_in(const struct ctx *c, size_t i, const char *const *list)
 {
 	const struct ronda_php_tok *t = tk(c, i);
 
+	unsigned char c0;
+
 	if (t->type != RONDA_PHP_IDENT)
 		return false;
+	c0 = c->s[t->off] | 0x20;   /* a first-byte reject before the compare */
 	for (; *list; list++)
-		if (ronda_php_tok_is(c->s, t, *list))
+		if ((unsigned char)**list == c0 && ronda_php_tok_is(c->s, t, *list))
 			return true;
 	return false;
 }
@@ -317,7 +320,7 @@ static size_t stmt_end(const struct ctx *c, size_t i)
 	return i;
 }
 
-static bool is_superglobal(const struct ctx *c, size_t i, const char *name)
+static inline __attribute__((always_inline)) bool is_superglobal(const struct ctx *c, size_t i, const char *name)
 {
 	const struct ronda_php_tok *t = tk(c, i);
 	return t->type == RONDA_PHP_VARIABLE && ronda_php_tok_is(c->s, t, name);

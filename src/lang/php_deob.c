@@ -432,19 +432,19 @@ static unsigned char *dec_uu(const unsigned char *s, size_t n, size_t *out)
 
 static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out);
 
-static const struct ronda_php_tok *tok(struct ronda_php_deob *d, size_t i)
+static inline __attribute__((always_inline)) const struct ronda_php_tok *tok(struct ronda_php_deob *d, size_t i)
 {
 	static const struct ronda_php_tok eof = { .type = RONDA_PHP_EOF };
 
 	return i < d->n_toks ? &d->toks[i] : &eof;
 }
 
-static bool is_op(struct ronda_php_deob *d, size_t i, const char *op)
+static inline __attribute__((always_inline)) bool is_op(struct ronda_php_deob *d, size_t i, const char *op)
 {
 	return ronda_php_tok_op(tok(d, i), op);
 }
 
-static bool is_word(struct ronda_php_deob *d, size_t i, const char *w)
+static inline __attribute__((always_inline)) bool is_word(struct ronda_php_deob *d, size_t i, const char *w)
 {
 	const struct ronda_php_tok *t = tok(d, i);
 
@@ -778,8 +778,14 @@ static const struct fn fns[] = {
 
 static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
 {
+	const struct ronda_php_tok *t = tok(d, i);
+	unsigned char c0;
+
+	if (t->type != RONDA_PHP_IDENT)
+		return NULL;
+	c0 = d->src[t->off] | 0x20;   /* a first-byte reject before the compare */
 	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
-		if (is_word(d, i, fns[k].name))
+		if ((unsigned char)fns[k].name[0] == c0 && is_word(d, i, fns[k].name))
 			return &fns[k];
 	return NULL;
 }

@@ -96,7 +96,8 @@ static inline bool ronda_php_tok_is(const unsigned char *src,
 	} else {
 		return false;
 	}
-	if (n != strlen(word))
+	if (n == 0 || (name[0] | (name[0] >= 'A' && name[0] <= 'Z' ? 0x20 : 0)) !=
+		      (unsigned char)word[0] || n != strlen(word))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = name[i];
