@@ -119,6 +119,11 @@ static bool has_html(const unsigned char *d, size_t len)
 	const unsigned char *p = d, *end = d + (len < 65536 ? len : 65536);
 
 	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		/* the second byte of every mark: most '<' (code) stop here */
+		if (p + 1 >= end || !strchr("hHbBdDsStTmMaApPfFiIlL!", p[1]) || !p[1]) {
+			p++;
+			continue;
+		}
 		for (const char *const *m = marks; *m; m++) {
 			size_t ml = strlen(*m);
 			if ((size_t)(end - p) >= ml &&
@@ -133,11 +138,16 @@ static bool has_html(const unsigned char *d, size_t len)
 static bool looks_minified(const unsigned char *d, size_t len)
 {
 	size_t n = len < 65536 ? len : 65536, lines = 1;
+	const unsigned char *p = d, *end = d + n;
 
 	if (n < 2048)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		lines += d[i] == '\n';
+	/* n / lines > 1000 needs lines <= n / 1001: stop counting past that */
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (++lines > n / 1001)
+			return false;
+		p++;
+	}
 	return n / lines > 1000;
 }
 

@@ -141,6 +141,40 @@ static void test_classify(void **unused)
 	assert_int_equal(c.type, RONDA_FT_EMPTY);
 	classify(".git/config", "[core]\n", 7, &c);
 	assert_true(c.flags & RONDA_CF_HIDDEN_PATH);
+
+	/* minified: more than 1000 bytes per line in the first 64 KiB, at the
+	 * exact boundary (the count stops early past it) */
+	size_t big = 65536;
+	char *m = xmalloc(big + 1);
+
+	memset(m, 'x', big);
+	m[big] = '\0';
+	for (size_t i = 0; i < 64; i++)
+		m[500 + i * 1000] = '\n';                  /* 65 lines: 1008 per line */
+	classify("a.js", m, big, &c);
+	assert_true(c.flags & RONDA_CF_MINIFIED);
+	m[99] = '\n';                                   /* 66 lines: 992 per line */
+	classify("a.js", m, big, &c);
+	assert_false(c.flags & RONDA_CF_MINIFIED);
+	memset(m, 'x', 3000);
+	m[1500] = '\n';                                 /* 2 lines of 3000 bytes */
+	classify("a.js", m, 3000, &c);
+	assert_true(c.flags & RONDA_CF_MINIFIED);
+	m[10] = '\n';                                   /* 3 lines: exactly 1000 */
+	classify("a.js", m, 3000, &c);
+	assert_false(c.flags & RONDA_CF_MINIFIED);
+
+	/* HTML marks after many '<' of code, in either case */
+	memset(m, ' ', 4000);
+	for (size_t i = 0; i < 3000; i += 3)
+		memcpy(m + i, "a<b", 3);
+	memcpy(m + 3500, "<DiV>", 5);
+	classify("a.txt", m, 4000, &c);
+	assert_true(c.flags & RONDA_CF_HTML);
+	memcpy(m + 3500, "<<<<>", 5);
+	classify("a.txt", m, 4000, &c);
+	assert_false(c.flags & RONDA_CF_HTML);
+	free(m);
 }
 
 static void test_ext(void **unused)
