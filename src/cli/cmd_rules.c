@@ -35,6 +35,12 @@ static void yara_regex(FILE *out, const char *expr)
 			fputc(*p, out);
 			continue;
 		}
+		/* YARA has no non-capturing groups; a plain group matches alike */
+		if (p[0] == '(' && p[1] == '?' && p[2] == ':') {
+			fputc('(', out);
+			p += 2;
+			continue;
+		}
 		if (*p == '/')
 			fputc('\\', out);
 		fputc(*p, out);
