@@ -73,6 +73,9 @@ bool ronda_hits_has(const struct ronda_hits *h, unsigned id);
 size_t ronda_hits_count(const struct ronda_hits *h, unsigned id);
 /* First hit with this id, or NULL. */
 const struct ronda_hit *ronda_hits_first(const struct ronda_hits *h, unsigned id);
+/* First hit with this id whose end lies in [lo, hi], or NULL. */
+const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
+				      uint64_t lo, uint64_t hi);
 
 /* What a detector sees of a file or of one decoded layer of it. */
 struct ronda_file {

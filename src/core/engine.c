@@ -398,6 +398,16 @@ const struct ronda_hit *ronda_hits_first(const struct ronda_hits *h, unsigned id
 	return NULL;
 }
 
+const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
+				      uint64_t lo, uint64_t hi)
+{
+	/* hits are ordered by end offset: stop past hi */
+	for (size_t i = 0; i < h->n && h->v[i].end <= hi; i++)
+		if (h->v[i].id == id && h->v[i].end >= lo)
+			return &h->v[i];
+	return NULL;
+}
+
 /* Run the matcher and every detector over one layer. */
 static int run_layer(struct ronda_file *f)
 {

@@ -117,19 +117,6 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-/* First hit of id with end in [lo, hi]; NULL if none. */
-static const struct ronda_hit *hit_in(const struct ronda_hits *h, unsigned id,
-				      uint64_t lo, uint64_t hi)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		if (h->v[i].end > hi)
-			break;
-		if (h->v[i].id == id && h->v[i].end >= lo)
-			return &h->v[i];
-	}
-	return NULL;
-}
-
 /* Last hit of id with end in [lo, hi]. */
 static const struct ronda_hit *last_hit_in(const struct ronda_hits *h,
 					   unsigned id, uint64_t lo, uint64_t hi)
@@ -232,7 +219,7 @@ static const struct ronda_hit *call_url(const struct ronda_file *f,
 	const struct ronda_hit *u = NULL;
 
 	if (x->id == P_CURL)
-		return hit_in(h, P_URL, sub0(x->end, 400), x->end + 400);
+		return ronda_hits_in(h, P_URL, sub0(x->end, 400), x->end + 400);
 	while (p < f->len && p < x->end + 16 &&
 	       (f->data[p] == ' ' || f->data[p] == '\t' || f->data[p] == '@' ||
 		f->data[p] == '('))
@@ -240,13 +227,13 @@ static const struct ronda_hit *call_url(const struct ronda_file *f,
 	if (p >= f->len)
 		return NULL;
 	if (f->data[p] == '\'' || f->data[p] == '"') {
-		u = hit_in(h, P_URL, p, p + 16);
+		u = ronda_hits_in(h, P_URL, p, p + 16);
 		if (!u)
-			u = hit_in(h, P_B64URL, p, p + 16);
+			u = ronda_hits_in(h, P_B64URL, p, p + 16);
 		return u;
 	}
 	if (p + 14 <= f->len && !strncasecmp((const char *)f->data + p, "base64_decode", 13))
-		return hit_in(h, P_B64URL, p, p + 40);
+		return ronda_hits_in(h, P_B64URL, p, p + 40);
 	if (f->data[p] == '$') {
 		for (size_t i = 0; i < h->n && h->v[i].end <= x->end; i++)
 			if ((h->v[i].id == P_URL || h->v[i].id == P_B64URL) &&
@@ -278,7 +265,7 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 		case P_INCL:
 			/* content that is read must also be printed */
 			if (x->id != P_INCL &&
-			    !hit_in(h, P_OUT, sub0(x->end, 80), x->end + 600))
+			    !ronda_hits_in(h, P_OUT, sub0(x->end, 80), x->end + 600))
 				break;
 			u = call_url(f, h, x, x->end - sub0(cond, URL_BEFORE));
 			if (u &&
@@ -293,7 +280,7 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 				ronda_strlcpy(a->what, _("a cURL request"), sizeof(a->what));
 				return true;
 			}
-			lf = hit_in(h, P_LOCALFILE, x->id == P_INCL ? x->end : sub0(cond, 2048),
+			lf = ronda_hits_in(h, P_LOCALFILE, x->id == P_INCL ? x->end : sub0(cond, 2048),
 				    x->end + 300);
 			if (lf) {
 				a->kind = A_LOCAL;
@@ -303,9 +290,9 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 			}
 			break;
 		case P_LOCATION:
-			u = hit_in(h, P_URL, x->end - 1, x->end + 200);
+			u = ronda_hits_in(h, P_URL, x->end - 1, x->end + 200);
 			if (!u)
-				u = hit_in(h, P_B64URL, x->end, x->end + 200);
+				u = ronda_hits_in(h, P_B64URL, x->end, x->end + 200);
 			a->kind = A_REDIRECT;
 			a->at = x->end;
 			if (!u || !url_of_hit(f, u, url, sizeof(url), a->what,
@@ -441,7 +428,7 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 		sev = RONDA_SEV_MEDIUM;
 		conf = 60;
 	}
-	ex = hit_in(h, P_EXIT, a.at, a.at + 1500);
+	ex = ronda_hits_in(h, P_EXIT, a.at, a.at + 1500);
 	if (!ex && a.kind != A_REDIRECT)
 		conf = 70;
 	snprintf(ev, sizeof(ev), "%s%s%s%s", evidence, *how && strcmp(how, "literal") ? " (" : "",
@@ -477,7 +464,7 @@ static void check_template(struct ronda_file *f, const struct ronda_hits *h,
 			continue;
 		u = call_url(f, h, x, 400);
 		if (!u)   /* readfile('http...') / include 'http...' */
-			u = hit_in(h, P_URL, sub0(x->end, 12), x->end + 2);
+			u = ronda_hits_in(h, P_URL, sub0(x->end, 12), x->end + 2);
 		if (!u || !url_of_hit(f, u, url, sizeof(url), host, sizeof(host)))
 			continue;
 		pl = strcspn(url, "?#");

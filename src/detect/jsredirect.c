@@ -86,18 +86,6 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-static const struct ronda_hit *hit_in(const struct ronda_hits *h, unsigned id,
-				      uint64_t lo, uint64_t hi)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		if (h->v[i].end > hi)
-			break;
-		if (h->v[i].id == id && h->v[i].end >= lo)
-			return &h->v[i];
-	}
-	return NULL;
-}
-
 /* Decode the base64 literal that starts right at offset at (after the
  * quote) into printable text; returns its length. */
 static size_t atob_literal(const struct ronda_file *f, uint64_t at, char *out,
@@ -139,8 +127,8 @@ static bool first_url_host(const char *text, char *host, size_t size)
 static bool target_host(const struct ronda_file *f, const struct ronda_hits *h,
 			uint64_t at, char *host, size_t size)
 {
-	const struct ronda_hit *u = hit_in(h, P_URL, at, at + 200);
-	const struct ronda_hit *a = hit_in(h, P_ATOB, at, at + 200);
+	const struct ronda_hit *u = ronda_hits_in(h, P_URL, at, at + 200);
+	const struct ronda_hit *a = ronda_hits_in(h, P_ATOB, at, at + 200);
 	char text[512];
 
 	if (a && (!u || a->end < u->end)) {
@@ -183,7 +171,7 @@ static void check_referrer(struct ronda_file *f, const struct ronda_hits *h,
 		if (x->id != P_REFERRER)
 			continue;
 		n++;
-		r = hit_in(h, P_REDIR, x->end, x->end + WIN_AFTER);
+		r = ronda_hits_in(h, P_REDIR, x->end, x->end + WIN_AFTER);
 		if (!r)
 			continue;
 		lo = sub0(x->end, 300);
@@ -216,8 +204,8 @@ static void check_ua(struct ronda_file *f, const struct ronda_hits *h,
 		if (x->id != P_UA)
 			continue;
 		n++;
-		r = hit_in(h, P_REDIR, x->end, x->end + WIN_AFTER);
-		w = hit_in(h, P_INJECT, x->end, x->end + WIN_AFTER);
+		r = ronda_hits_in(h, P_REDIR, x->end, x->end + WIN_AFTER);
+		w = ronda_hits_in(h, P_INJECT, x->end, x->end + WIN_AFTER);
 		act = r && (!w || r->end < w->end) ? r : w;
 		if (!act)
 			continue;
@@ -260,8 +248,8 @@ static void check_atob(struct ronda_file *f, const struct ronda_hits *h)
 		if (!atob_literal(f, x->end, text, sizeof(text)) ||
 		    !first_url_host(text, host, sizeof(host)))
 			continue;
-		near_action = hit_in(h, P_REDIR, sub0(x->end, 300), x->end + 300) ||
-			      hit_in(h, P_INJECT, sub0(x->end, 300), x->end + 300);
+		near_action = ronda_hits_in(h, P_REDIR, sub0(x->end, 300), x->end + 300) ||
+			      ronda_hits_in(h, P_INJECT, sub0(x->end, 300), x->end + 300);
 		bad = bad_host(host);
 		reportf(f, R_ATOB, x->end, near_action || bad ? RONDA_SEV_HIGH : -1,
 			near_action || bad ? 80 : 0, _("atob() hides '%s'%s"), host,
