@@ -360,7 +360,7 @@ static int run(int argc, char **argv)
 		switch (opt) {
 		case 's': site_opt = optarg; break;
 		case 'S': state_opt = optarg; break;
-		case 'j': x.json = true; break;
+		case 'j': x.json = true; ronda_i18n_machine(true); break;
 		case 'P': paranoid = true; break;
 		case 'N': no_scan = true; break;
 		case 'q': x.quiet = true; break;

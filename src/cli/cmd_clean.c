@@ -168,7 +168,7 @@ static int run(int argc, char **argv)
 			if (ronda_parse_uint(optarg, 1, 1024, &threads))
 				return cli_usage_error("clean", _("invalid thread count '%s'"), optarg);
 			break;
-		case 'j': o.json = true; break;
+		case 'j': o.json = true; ronda_i18n_machine(true); break;
 		case 'h': usage(stdout); return RONDA_EXIT_OK;
 		default: return cli_usage_error("clean", _("unknown option"));
 		}

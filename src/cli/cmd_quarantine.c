@@ -200,7 +200,7 @@ static int run(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'f': force = true; break;
 		case 'o': older = optarg; break;
-		case 'j': json = true; break;
+		case 'j': json = true; ronda_i18n_machine(true); break;
 		case 'h': usage(stdout); return RONDA_EXIT_OK;
 		default: return cli_usage_error("quarantine", _("unknown option"));
 		}

@@ -166,7 +166,7 @@ static int run(int argc, char **argv)
 		case 's': site_name = optarg; break;
 		case 'S': state = optarg; break;
 		case 'k': key = optarg; break;
-		case 'j': o.json = true; break;
+		case 'j': o.json = true; ronda_i18n_machine(true); break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return RONDA_EXIT_OK;
 		default: return cli_usage_error("restore", _("unknown option"));

@@ -115,7 +115,7 @@ static int cmd_rules(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = true; break;
+		case 'j': json = true; ronda_i18n_machine(true); break;
 		case 'E': export = true; break;
 		case 'R':
 			return show_data(optarg ? optarg :
@@ -151,8 +151,8 @@ static int cmd_rules(int argc, char **argv)
 			json_object_set_new(j, "category", json_string(ronda_category_name(r->category)));
 			json_object_set_new(j, "severity", json_string(ronda_severity_name(r->severity)));
 			json_object_set_new(j, "confidence", json_integer(r->confidence));
-			json_object_set_new(j, "summary", json_string(_(r->summary)));
-			json_object_set_new(j, "remedy", json_string(_(r->remedy)));
+			json_object_set_new(j, "summary", json_string(r->summary));
+			json_object_set_new(j, "remedy", json_string(r->remedy));
 			s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			if (s)
 				puts(s);

@@ -65,7 +65,8 @@ static void *progress_main(void *arg)
 			break;
 		if (ronda_now_ns() - t0 < 1000000000ull)
 			continue;  /* quick scans print nothing */
-		fprintf(stderr, _("\r\033[Kscanning: %llu files, %llu MiB"),
+		fputs("\r\033[K", stderr);
+		fprintf(stderr, _("scanning: %llu files, %llu MiB"),
 			(unsigned long long)__atomic_load_n(&p->files, __ATOMIC_RELAXED),
 			(unsigned long long)(__atomic_load_n(&p->bytes, __ATOMIC_RELAXED) >> 20));
 		shown = true;
@@ -126,6 +127,7 @@ static int cmd_scan(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			ronda_i18n_machine(true);  /* details in English */
 			break;
 		case 't':
 			if (ronda_parse_uint(optarg, 1, 256, &v))

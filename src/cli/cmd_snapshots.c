@@ -44,7 +44,7 @@ static int run(int argc, char **argv)
 		switch (c) {
 		case 's': site_name = optarg; break;
 		case 'S': state = optarg; break;
-		case 'j': json = true; break;
+		case 'j': json = true; ronda_i18n_machine(true); break;
 		case 'h': usage(stdout); return RONDA_EXIT_OK;
 		default: return cli_usage_error("snapshots", _("unknown option"));
 		}

@@ -104,13 +104,41 @@ static void usage(FILE *f)
 	fprintf(f, _("\nsee 'ronda <command> --help' and ronda(1) for details\n"));
 }
 
+/* Where the message catalogues are: $RONDA_LOCALEDIR if set; the build
+ * tree's locale/ when this is the binary the build made (so tests and
+ * developers get translations without installing); else the installed
+ * <prefix>/share/locale. */
+static const char *locale_dir(void)
+{
+	const char *env = getenv("RONDA_LOCALEDIR");
+#ifdef RONDA_BUILD_EXE
+	static char self[4096];
+	ssize_t n;
+#endif
+
+	if (env && *env)
+		return env;
+#ifdef RONDA_BUILD_EXE
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if (!strcmp(self, RONDA_BUILD_EXE))
+			return RONDA_BUILD_LOCALEDIR;
+	}
+#endif
+	return RONDA_LOCALEDIR;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
 
+	/* messages and character type from the environment (LANGUAGE=id or
+	 * LANG=id_ID.UTF-8 gives Indonesian); numbers stay in the C locale
+	 * so option values, reports and JSON read "1.5", never "1,5" */
 	setlocale(LC_ALL, "");
-	bindtextdomain("ronda", getenv("RONDA_LOCALEDIR") ? getenv("RONDA_LOCALEDIR")
-							   : RONDA_LOCALEDIR);
+	setlocale(LC_NUMERIC, "C");
+	bindtextdomain("ronda", locale_dir());
 	textdomain("ronda");
 
 	if (argc < 2) {

@@ -148,10 +148,10 @@ void report_json_finding(FILE *out, const struct ronda_result *res,
 	json_object_set_new(o, "layer", json_string(fd->layer));
 	json_object_set_new(o, "count", json_integer(fd->count));
 	json_object_set_new(o, "snippet", json_text(fd->snippet));
-	json_object_set_new(o, "message", json_text(_(fd->rule->summary)));
+	json_object_set_new(o, "message", json_text(fd->rule->summary));  /* English: machine output */
 	if (fd->detail)
 		json_object_set_new(o, "detail", json_text(fd->detail));
-	json_object_set_new(o, "remedy", json_text(_(fd->rule->remedy)));
+	json_object_set_new(o, "remedy", json_text(fd->rule->remedy));
 	if (fd->n_related) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < fd->n_related; i++) {
