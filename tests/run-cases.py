@@ -122,6 +122,7 @@ def run_case(a, case):
     env["FIXTURES"] = os.path.join(a.source, "tests", "fixtures")
     env["NO_COLOR"] = "1"
     env["LC_ALL"] = "C.UTF-8"
+    env.pop("LANGUAGE", None)  # expected output is English (po/ would apply)
     env["XDG_DATA_HOME"] = os.path.join(tmp, ".xdg")
     run, stdin = None, None
     try:
