@@ -17,10 +17,13 @@ static void usage(FILE *f)
 		"   or: ronda vault keygen FILE\n\n"
 		"verify  re-hash every object in the vault; report damaged ones, ones\n"
 		"        snapshots or quarantine need but that are missing, and (without\n"
-		"        the key) encrypted ones it could not check\n"
+		"        the key) encrypted ones it could not check; damage is named with\n"
+		"        the pack or file it lies in and the snapshot files it hits\n"
 		"prune   remove snapshots beyond the newest N per site, or older than AGE\n"
 		"        (30d, 12h...; a site's newest snapshot is always kept), then\n"
-		"        remove objects nothing refers to; safe to interrupt\n"
+		"        remove objects nothing refers to (packs with nothing referenced are\n"
+		"        removed, mostly unreferenced or small ones rewritten); safe to\n"
+		"        interrupt; an encrypted vault needs its key\n"
 		"keygen  write a new random key to FILE (mode 0600; refused if FILE\n"
 		"        exists); keep a copy elsewhere: without it nothing encrypted\n"
 		"        with it can be restored\n\n"
@@ -28,7 +31,7 @@ static void usage(FILE *f)
 		"      --older-than AGE   prune: remove snapshots older than AGE\n"
 		"  -s, --site NAME        prune: only this site\n"
 		"      --state DIR        state directory\n"
-		"  -k, --key FILE         verify: key of encrypted objects\n"
+		"  -k, --key FILE         verify, prune: key of encrypted objects\n"
 		"                         (default: $RONDA_KEY_FILE)\n"
 		"  -h, --help             show this help\n\n"
 		"Exit status: 0 fine, 1 verify found damaged or missing objects, 2 error.\n"));
@@ -38,20 +41,26 @@ struct vctx {
 	unsigned n_shown;
 };
 
-static void on_bad(const char *hash, ronda_err e, const char *where, void *arg)
+static void on_bad(const struct ronda_vault_problem *pr, void *arg)
 {
 	struct vctx *c = arg;
 	struct ronda_buf tmp = RONDA_BUF_INIT(16384);
+	const char *by = pr->needed_by ? cli_path(&tmp, pr->needed_by) : NULL;
 
 	if (c->n_shown++ >= 200)
-		return;
-	if (e == RONDA_ENOENT)
-		printf(_("missing  %s  needed by %s\n"), hash,
-		       where ? cli_path(&tmp, where) : "?");
-	else if (e == RONDA_ECRYPTO)
-		printf(_("locked   %s  (encrypted; give --key to check it)\n"), hash);
+		goto out;
+	if (pr->err == RONDA_ENOENT)
+		printf(_("missing  %s  needed by %s\n"), pr->hash, by ? by : "?");
+	else if (pr->err == RONDA_ECRYPTO)
+		printf(_("locked   %s  (encrypted; give --key to check it)\n"), pr->hash);
+	else if (!pr->hash)
+		printf(_("damaged  %s: its index cannot be read; the objects it held are "
+			 "listed as missing\n"), pr->where);
+	else if (by)
+		printf(_("damaged  %s  at %s  needed by %s\n"), pr->hash, pr->where, by);
 	else
-		printf(_("damaged  %s\n"), hash);
+		printf(_("damaged  %s  at %s  (nothing refers to it)\n"), pr->hash, pr->where);
+out:
 	ronda_buf_release(&tmp);
 }
 
@@ -118,7 +127,9 @@ static int run(int argc, char **argv)
 					       older_s);
 		if (!vaultcli_open(state, key, false, &db, &v))
 			return RONDA_EXIT_ERROR;
-		if (site_name && !vaultcli_site(db, NULL, site_name, false, &site)) {
+		if (!vaultcli_need_key(&v)) {
+			rc = RONDA_EXIT_ERROR;
+		} else if (site_name && !vaultcli_site(db, NULL, site_name, false, &site)) {
 			rc = RONDA_EXIT_ERROR;
 		} else if (ronda_vault_prune(&v, site.id, keep, older, &st, &err)) {
 			cli_error("%s", err.buf);
@@ -128,6 +139,10 @@ static int run(int argc, char **argv)
 			printf(_("removed %llu snapshots and %llu objects, freed %s\n"),
 			       (unsigned long long)st.n_snapshots, (unsigned long long)st.n_objects,
 			       freed);
+			if (st.n_packs_removed || st.n_packs_written)
+				printf(_("packs: %llu removed, %llu written\n"),
+				       (unsigned long long)st.n_packs_removed,
+				       (unsigned long long)st.n_packs_written);
 		}
 	} else {
 		struct ronda_verify_stats st;
@@ -144,7 +159,10 @@ static int run(int argc, char **argv)
 			       (unsigned long long)st.n_objects, (unsigned long long)st.n_ok,
 			       (unsigned long long)st.n_damaged, (unsigned long long)st.n_missing,
 			       (unsigned long long)st.n_locked, (unsigned long long)st.n_unreferenced);
-			if (st.n_damaged || st.n_missing) {
+			if (st.n_bad_packs)
+				printf(_("%llu packs have a damaged index\n"),
+				       (unsigned long long)st.n_bad_packs);
+			if (st.n_damaged || st.n_missing || st.n_bad_packs) {
 				cli_error(_("the vault is damaged: restores of the files above will "
 					    "fail; take a new snapshot of healthy sites"));
 				rc = RONDA_EXIT_FINDINGS;

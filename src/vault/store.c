@@ -1,15 +1,22 @@
 /*
- * store.c — content-addressed, compressed, optionally encrypted objects.
+ * store.c — content-addressed, compressed, optionally encrypted objects,
+ * small ones packed together.
  *
  * Format and guarantees are described in store.h.  The write path is one
- * pipeline: read -> SHA-256 -> zstd -> (secretstream chunks) -> temporary
- * file -> fsync -> link into objects/ab/.  The read path runs it backwards
- * and checks the hash at the end.
+ * pipeline: read -> SHA-256 -> zstd -> (secretstream chunks) -> memory or
+ * a temporary file.  Inside a batch, objects under 4 MiB are appended to
+ * the batch's open pack (a temporary file); a pack is sealed (index and
+ * trailer written, fsync'd, linked into packs/) when it reaches 8 MiB and
+ * when the batch ends.  Other objects are loose files, fsync'd and linked
+ * into objects/ab/.  The read path runs the pipeline backwards and checks
+ * the hash at the end.  The index of every pack is kept in memory (loaded
+ * on first use) in one open-addressing table of storage ids.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,13 +39,46 @@
 #define SMALL ((size_t)4 << 20)
 #define SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 
+#define PACK_MAGIC "RONDAPK1"
+#define PACK_END "RONDAPKE"
+#define PACK_HDR 16
+#define PACK_ENT 48             /* sid(32) offset(8) length(8) */
+#define PACK_TRAILER 56         /* n(8) index_offset(8) sha256(32) end magic(8) */
+#define PACK_TARGET ((uint64_t)8 << 20)
+#define PACK_MAX_OBJ ((uint64_t)64 << 20)
+
+struct pack_ent {
+	unsigned char sid[32];
+	uint64_t off, len;
+};
+
+struct pack {
+	char name[48];              /* NAME.pack under packs/; "" while open */
+	struct pack_ent *ents;
+	size_t n, alloc;
+	uint64_t size;              /* file size (open: bytes written so far) */
+	int fd;                     /* open pack: its temporary file */
+	bool named;                 /* open pack: the temporary file has a name */
+	char tmpname[40];
+	bool open, bad;
+};
+
 struct ronda_store {
 	char *dir;
-	int dirfd, objfd, tmpfd, lockfd;
-	unsigned char *key;
+	int dirfd, objfd, tmpfd, packfd, lockfd;
+	unsigned char *key;         /* key, then the storage-id key (2 x 32) */
 	unsigned char key_id[16];
 	int level;
 	bool batch;
+	bool keyed;                 /* VAULT/key-id exists: ids are keyed */
+	int batch_err;              /* a pack write failed inside this batch */
+	pthread_mutex_t mu;         /* packs, slots, open_pack, batch_err */
+	bool loaded;
+	struct pack *packs;
+	size_t n_packs, alloc_packs;
+	uint64_t *slots;            /* (pack + 1) << 32 | entry; 0 = empty */
+	size_t n_slots, n_used;
+	long open_pack;             /* index in packs of the open pack, or -1 */
 };
 
 static int err_errno(void)
@@ -72,6 +112,7 @@ static int open_subdir(int dirfd, const char *name, bool create, int *out)
 int ronda_store_open(const char *dir, struct ronda_store **out)
 {
 	struct ronda_store *s;
+	struct stat st;
 	int rc;
 
 	if (sodium_init() < 0)
@@ -80,16 +121,20 @@ int ronda_store_open(const char *dir, struct ronda_store **out)
 		return rc;
 	s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
-	s->dirfd = s->objfd = s->tmpfd = s->lockfd = -1;
+	s->dirfd = s->objfd = s->tmpfd = s->packfd = s->lockfd = -1;
 	s->level = 3;
+	s->open_pack = -1;
+	pthread_mutex_init(&s->mu, NULL);
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		rc = err_errno();
 		goto fail;
 	}
 	if ((rc = open_subdir(s->dirfd, "objects", true, &s->objfd)) ||
+	    (rc = open_subdir(s->dirfd, "packs", true, &s->packfd)) ||
 	    (rc = open_subdir(s->dirfd, "tmp", true, &s->tmpfd)))
 		goto fail;
+	s->keyed = fstatat(s->dirfd, "key-id", &st, 0) == 0;
 	*out = s;
 	return RONDA_OK;
 fail:
@@ -97,18 +142,46 @@ fail:
 	return rc;
 }
 
+static void pack_discard(struct pack *p, int tmpfd)
+{
+	if (p->fd >= 0) {
+		if (p->named)
+			unlinkat(tmpfd, p->tmpname, 0);
+		close(p->fd);
+	}
+	p->fd = -1;
+	p->named = false;
+}
+
+static void unload(struct ronda_store *s)
+{
+	for (size_t i = 0; i < s->n_packs; i++) {
+		pack_discard(&s->packs[i], s->tmpfd);
+		free(s->packs[i].ents);
+	}
+	free(s->packs);
+	free(s->slots);
+	s->packs = NULL;
+	s->slots = NULL;
+	s->n_packs = s->alloc_packs = s->n_slots = s->n_used = 0;
+	s->open_pack = -1;
+	s->loaded = false;
+}
+
 void ronda_store_free(struct ronda_store *s)
 {
 	if (!s)
 		return;
+	unload(s);
 	if (s->key) {
-		sodium_memzero(s->key, RONDA_KEY_BYTES);
+		sodium_memzero(s->key, 2 * RONDA_KEY_BYTES);
 		sodium_free(s->key);
 	}
 	sodium_memzero(s->key_id, sizeof(s->key_id));
 	for (int *fd = &s->dirfd; fd <= &s->lockfd; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	pthread_mutex_destroy(&s->mu);
 	free(s->dir);
 	free(s);
 }
@@ -159,19 +232,25 @@ static int check_key_id(struct ronda_store *s)
 
 int ronda_store_set_key(struct ronda_store *s, const unsigned char *key)
 {
+	static const char ctx[] = "ronda vault object id v1";
 	int rc;
 
 	if (!s->key) {
-		s->key = sodium_malloc(RONDA_KEY_BYTES);
+		s->key = sodium_malloc(2 * RONDA_KEY_BYTES);
 		if (!s->key)
 			return RONDA_ENOMEM;
 	}
 	memcpy(s->key, key, RONDA_KEY_BYTES);
 	key_id(s->key, s->key_id);
+	/* storage ids are a keyed BLAKE2b of the SHA-256, under a key of their own */
+	crypto_generichash(s->key + RONDA_KEY_BYTES, RONDA_KEY_BYTES,
+			   (const unsigned char *)ctx, sizeof(ctx) - 1, s->key, RONDA_KEY_BYTES);
 	if ((rc = check_key_id(s))) {
-		sodium_memzero(s->key, RONDA_KEY_BYTES);
+		sodium_memzero(s->key, 2 * RONDA_KEY_BYTES);
 		sodium_free(s->key);
 		s->key = NULL;
+	} else {
+		s->keyed = true;
 	}
 	return rc;
 }
@@ -205,9 +284,63 @@ int ronda_store_lock(struct ronda_store *s)
 	return RONDA_EBUSY;
 }
 
+/* ---- storage ids ---- */
+
+static int hex_to_raw(const char *hex, unsigned char raw[32])
+{
+	if (ronda_hash_check(hex))
+		return RONDA_EINVAL;
+	for (int i = 0; i < 32; i++) {
+		int hi = hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10;
+		int lo = hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10;
+
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return RONDA_OK;
+}
+
+/* The name an object with this plain SHA-256 is stored under: the SHA-256
+ * itself, or with a key, a keyed BLAKE2b of it (so the vault's files do
+ * not tell someone without the key which known contents it holds). */
+static int sid_raw(struct ronda_store *s, const unsigned char raw[32], unsigned char sid[32])
+{
+	if (s->key)
+		crypto_generichash(sid, 32, raw, 32, s->key + RONDA_KEY_BYTES, RONDA_KEY_BYTES);
+	else if (s->keyed)
+		return RONDA_ECRYPTO;
+	else
+		memcpy(sid, raw, 32);
+	return RONDA_OK;
+}
+
+static int sid_of(struct ronda_store *s, const char *hash, unsigned char sid[32])
+{
+	unsigned char raw[32];
+	int rc = hex_to_raw(hash, raw);
+
+	return rc ? rc : sid_raw(s, raw, sid);
+}
+
+int ronda_store_sid(struct ronda_store *s, const char *hash, char sid[RONDA_HASH_HEX])
+{
+	unsigned char raw[32];
+	int rc = sid_of(s, hash, raw);
+
+	if (!rc)
+		ronda_hex(raw, 32, sid);
+	return rc;
+}
+
+bool ronda_store_ids_known(const struct ronda_store *s)
+{
+	return s->key || !s->keyed;
+}
+
 /* ---- batches ---- */
 
 #define UNSYNCED "unsynced"
+
+static int pack_seal(struct ronda_store *s, struct pack *p);
 
 int ronda_store_batch_begin(struct ronda_store *s)
 {
@@ -221,66 +354,33 @@ int ronda_store_batch_begin(struct ronda_store *s)
 	close(fd);
 	if (!rc)
 		rc = ronda_fs_fsync_dir(s->dirfd);
-	if (!rc)
+	if (!rc) {
 		s->batch = true;
+		s->batch_err = RONDA_OK;
+	}
 	return rc;
 }
 
 int ronda_store_batch_end(struct ronda_store *s)
 {
+	int rc;
+
 	if (!s->batch)
 		return RONDA_OK;
+	pthread_mutex_lock(&s->mu);
+	rc = s->batch_err;
+	if (!rc && s->open_pack >= 0) {
+		rc = pack_seal(s, &s->packs[s->open_pack]);
+		if (rc)
+			s->packs[s->open_pack].bad = true;
+		s->open_pack = -1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (rc)
+		return rc;
 	if (syncfs(s->dirfd) < 0)
 		return err_errno();
 	s->batch = false;
-	if (unlinkat(s->dirfd, UNSYNCED, 0) < 0 && errno != ENOENT)
-		return err_errno();
-	return ronda_fs_fsync_dir(s->dirfd);
-}
-
-struct recover {
-	struct ronda_store *s;
-	struct timespec since;
-	uint64_t removed;
-	bool locked;
-};
-
-static int recover_one(const char *hash, void *arg)
-{
-	struct recover *r = arg;
-	char rel[RONDA_HASH_HEX + 1];
-	struct stat st;
-	int rc;
-
-	snprintf(rel, sizeof(rel), "%.2s/%s", hash, hash + 2);
-	if (fstatat(r->s->objfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ctim.tv_sec < r->since.tv_sec - 2)
-		return RONDA_OK;
-	rc = ronda_store_verify(r->s, hash);
-	if (rc == RONDA_ECRYPTO)
-		r->locked = true;
-	else if (rc == RONDA_ECORRUPT && ronda_store_remove(r->s, hash) == RONDA_OK)
-		r->removed++;
-	return RONDA_OK;
-}
-
-int ronda_store_recover(struct ronda_store *s, uint64_t *n_removed)
-{
-	struct recover r = { s, { 0, 0 }, 0, false };
-	struct stat st;
-	int rc;
-
-	*n_removed = 0;
-	if (fstatat(s->dirfd, UNSYNCED, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? RONDA_OK : err_errno();
-	if (syncfs(s->dirfd) < 0)
-		return err_errno();
-	r.since = st.st_mtim;
-	if ((rc = ronda_store_foreach(s, recover_one, &r)))
-		return rc;
-	*n_removed = r.removed;
-	if (r.locked)
-		return RONDA_OK;   /* check again when the key is given */
 	if (unlinkat(s->dirfd, UNSYNCED, 0) < 0 && errno != ENOENT)
 		return err_errno();
 	return ronda_fs_fsync_dir(s->dirfd);
@@ -381,13 +481,397 @@ out:
 	return rc;
 }
 
-/* ---- writing ---- */
+/* ---- the pack index ---- */
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static size_t slot_home(const unsigned char *sid, size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, sid + 8, 8);
+	return (size_t)h & mask;
+}
+
+static struct pack_ent *slot_ent(struct ronda_store *s, uint64_t v)
+{
+	return &s->packs[(v >> 32) - 1].ents[(uint32_t)v];
+}
+
+static uint64_t idx_find(struct ronda_store *s, const unsigned char *sid)
+{
+	size_t mask = s->n_slots - 1;
+
+	if (!s->n_slots)
+		return 0;
+	for (size_t i = slot_home(sid, mask);; i = (i + 1) & mask) {
+		uint64_t v = s->slots[i];
+
+		if (!v)
+			return 0;
+		if (!memcmp(slot_ent(s, v)->sid, sid, 32))
+			return v;
+	}
+}
+
+static void idx_place(struct ronda_store *s, uint64_t v)
+{
+	size_t mask = s->n_slots - 1, i = slot_home(slot_ent(s, v)->sid, mask);
+
+	while (s->slots[i])
+		i = (i + 1) & mask;
+	s->slots[i] = v;
+}
+
+/* Index entry `ent` of pack `pi`; a duplicate (an id already indexed) is
+ * left out: the first copy found is the one reads use. */
+static void idx_add(struct ronda_store *s, size_t pi, size_t ent)
+{
+	uint64_t v = (uint64_t)(pi + 1) << 32 | (uint32_t)ent;
+
+	if ((s->n_used + 1) * 2 > s->n_slots) {
+		uint64_t *old = s->slots;
+		size_t n_old = s->n_slots;
+
+		s->n_slots = s->n_slots ? s->n_slots * 2 : 4096;
+		s->slots = xcalloc(s->n_slots, sizeof(*s->slots));
+		for (size_t i = 0; i < n_old; i++)
+			if (old[i])
+				idx_place(s, old[i]);
+		free(old);
+	}
+	if (idx_find(s, s->packs[pi].ents[ent].sid))
+		return;
+	idx_place(s, v);
+	s->n_used++;
+}
+
+static size_t pack_new(struct ronda_store *s)
+{
+	struct pack *p;
+
+	s->packs = xgrow(s->packs, &s->alloc_packs, s->n_packs + 1, sizeof(*s->packs));
+	p = &s->packs[s->n_packs];
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	return s->n_packs++;
+}
+
+static void pack_add_ent(struct pack *p, const unsigned char *sid, uint64_t off, uint64_t len)
+{
+	p->ents = xgrow(p->ents, &p->alloc, p->n + 1, sizeof(*p->ents));
+	memcpy(p->ents[p->n].sid, sid, 32);
+	p->ents[p->n].off = off;
+	p->ents[p->n].len = len;
+	p->n++;
+}
+
+static int pread_exact(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return err_errno();
+		if (k == 0)
+			return RONDA_ECORRUPT;
+		done += (size_t)k;
+	}
+	return RONDA_OK;
+}
+
+/* Read and check a sealed pack's index (trailer magic, sizes, SHA-256 of
+ * the index, entry bounds). */
+static int pack_read_index(int fd, struct pack *p)
+{
+	unsigned char t[PACK_TRAILER], hdr[PACK_HDR], md[32], *ix = NULL;
+	unsigned int mdlen = 0;
+	struct stat st;
+	uint64_t n, ioff;
+	int rc;
+
+	if (fstat(fd, &st) < 0)
+		return err_errno();
+	p->size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || p->size < PACK_HDR + PACK_TRAILER)
+		return RONDA_ECORRUPT;
+	if ((rc = pread_exact(fd, hdr, PACK_HDR, 0)) ||
+	    (rc = pread_exact(fd, t, PACK_TRAILER, p->size - PACK_TRAILER)))
+		return rc;
+	if (memcmp(hdr, PACK_MAGIC, 8) || memcmp(t + 48, PACK_END, 8))
+		return RONDA_ECORRUPT;
+	n = le64(t);
+	ioff = le64(t + 8);
+	if (ioff < PACK_HDR || n > (p->size - PACK_HDR - PACK_TRAILER) / PACK_ENT ||
+	    ioff + n * PACK_ENT + PACK_TRAILER != p->size)
+		return RONDA_ECORRUPT;
+	ix = xmalloc(n * PACK_ENT + 1);
+	if ((rc = pread_exact(fd, ix, n * PACK_ENT, ioff)))
+		goto out;
+	if (!EVP_Digest(ix, n * PACK_ENT, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+		rc = RONDA_EINTERNAL;
+		goto out;
+	}
+	if (memcmp(md, t + 16, 32)) {
+		rc = RONDA_ECORRUPT;
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		const unsigned char *e = ix + i * PACK_ENT;
+		uint64_t off = le64(e + 32), len = le64(e + 40);
+
+		if (off < PACK_HDR || off > ioff || len < HDR_LEN || len > ioff - off) {
+			rc = RONDA_ECORRUPT;
+			goto out;
+		}
+		pack_add_ent(p, e, off, len);
+	}
+out:
+	if (rc) {
+		free(p->ents);
+		p->ents = NULL;
+		p->n = p->alloc = 0;
+	}
+	free(ix);
+	return rc;
+}
+
+static bool is_pack_name(const char *name)
+{
+	for (int i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return !strcmp(name + 32, ".pack");
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Load every pack's index (caller holds mu).  A pack whose index cannot
+ * be read is kept as `bad` (verify reports it); its objects are absent. */
+static void ensure_loaded(struct ronda_store *s)
+{
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (s->loaded)
+		return;
+	s->loaded = true;
+	fd = openat(s->packfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (is_pack_name(de->d_name)) {
+			names = xgrow(names, &alloc, n + 1, sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		size_t pi = pack_new(s);
+		struct pack *p = &s->packs[pi];
+		int pfd = openat(s->packfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		snprintf(p->name, sizeof(p->name), "%s", names[i]);
+		if (pfd < 0 || pack_read_index(pfd, p))
+			p->bad = true;
+		if (pfd >= 0)
+			close(pfd);
+		for (size_t e = 0; !p->bad && e < p->n; e++)
+			idx_add(s, pi, e);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* ---- writing packs ---- */
+
+static int pack_start(struct ronda_store *s, struct pack *p)
+{
+	unsigned char hdr[PACK_HDR] = { 0 };
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (p->fd < 0) {
+		unsigned char r[8];
+
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return err_errno();
+		randombytes_buf(r, sizeof(r));
+		ronda_hex(r, sizeof(r), p->tmpname);
+		p->fd = openat(s->tmpfd, p->tmpname,
+			       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (p->fd < 0)
+			return err_errno();
+		p->named = true;
+	}
+	memcpy(hdr, PACK_MAGIC, 8);
+	if ((rc = ronda_fs_write_all(p->fd, hdr, PACK_HDR))) {
+		pack_discard(p, s->tmpfd);
+		return rc;
+	}
+	p->size = PACK_HDR;
+	p->open = true;
+	return RONDA_OK;
+}
+
+static int pack_append(struct pack *p, const unsigned char *sid, const void *obj, size_t len)
+{
+	int rc = ronda_fs_write_all(p->fd, obj, len);
+
+	if (rc)
+		return rc;
+	pack_add_ent(p, sid, p->size, len);
+	p->size += len;
+	return RONDA_OK;
+}
+
+/* Write the index and trailer, fsync, and link the pack into packs/ under
+ * a random name.  Until the link the pack does not exist: a crash leaves
+ * at most an unnamed temporary file. */
+static int pack_seal(struct ronda_store *s, struct pack *p)
+{
+	unsigned char *ix = xmalloc(p->n * PACK_ENT + PACK_TRAILER), r[16];
+	unsigned char *t = ix + p->n * PACK_ENT;
+	unsigned int mdlen = 0;
+	char name[48];
+	int rc = RONDA_OK;
+
+	for (size_t i = 0; i < p->n; i++) {
+		memcpy(ix + i * PACK_ENT, p->ents[i].sid, 32);
+		put_le64(ix + i * PACK_ENT + 32, p->ents[i].off);
+		put_le64(ix + i * PACK_ENT + 40, p->ents[i].len);
+	}
+	put_le64(t, p->n);
+	put_le64(t + 8, p->size);
+	if (!EVP_Digest(ix, p->n * PACK_ENT, t + 16, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+		rc = RONDA_EINTERNAL;
+		goto out;
+	}
+	memcpy(t + 48, PACK_END, 8);
+	if ((rc = ronda_fs_write_all(p->fd, ix, p->n * PACK_ENT + PACK_TRAILER)))
+		goto out;
+	if (fsync(p->fd) < 0) {
+		rc = err_errno();
+		goto out;
+	}
+	randombytes_buf(r, sizeof(r));
+	ronda_hex(r, sizeof(r), name);
+	memcpy(name + 32, ".pack", 6);
+	ronda_fs_debug_pause("pack-link");
+	if (p->named) {
+		if (renameat2(s->tmpfd, p->tmpname, s->packfd, name, RENAME_NOREPLACE) < 0) {
+			rc = err_errno();
+			goto out;
+		}
+		p->named = false;
+	} else {
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+		if (linkat(AT_FDCWD, proc, s->packfd, name, AT_SYMLINK_FOLLOW) < 0 &&
+		    linkat(p->fd, "", s->packfd, name, AT_EMPTY_PATH) < 0) {
+			rc = err_errno();
+			goto out;
+		}
+	}
+	if (!s->batch && (rc = ronda_fs_fsync_dir(s->packfd)))
+		goto out;
+	p->size += p->n * PACK_ENT + PACK_TRAILER;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->open = false;
+	close(p->fd);
+	p->fd = -1;
+out:
+	free(ix);
+	return rc;
+}
+
+/* Append a finished object to the batch's open pack (starting one when
+ * needed); *exists when the id is already stored.  Caller checked loose
+ * objects; the table is checked again here, under the lock, so two
+ * threads storing the same content store it once. */
+static int pack_put(struct ronda_store *s, const unsigned char *sid, const void *obj,
+		    size_t len, bool *exists)
+{
+	struct pack *p;
+	int rc = RONDA_OK;
+
+	*exists = false;
+	pthread_mutex_lock(&s->mu);
+	ensure_loaded(s);
+	if ((rc = s->batch_err))
+		goto out;
+	if (idx_find(s, sid)) {
+		*exists = true;
+		goto out;
+	}
+	if (s->open_pack < 0) {
+		size_t pi = pack_new(s);
+
+		if ((rc = pack_start(s, &s->packs[pi]))) {
+			s->packs[pi].bad = true;
+			goto fail;
+		}
+		s->open_pack = (long)pi;
+	}
+	p = &s->packs[s->open_pack];
+	if ((rc = pack_append(p, sid, obj, len)))
+		goto fail;
+	idx_add(s, (size_t)s->open_pack, p->n - 1);
+	if (p->size >= PACK_TARGET) {
+		rc = pack_seal(s, p);
+		s->open_pack = -1;
+		if (rc)
+			goto fail;
+	}
+	goto out;
+fail:
+	/* objects other threads were told exist are in this pack: the batch
+	 * must fail as a whole (batch_end reports it) */
+	s->batch_err = rc;
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* ---- writing objects ---- */
 
 struct writer {
 	struct ronda_store *s;
-	int fd;
+	int fd;                    /* loose object: temporary file; -1: memory */
 	bool named;
 	char tmpname[64];
+	unsigned char *mem;        /* memory output (objects bound for a pack) */
+	size_t mem_len, mem_alloc;
 	EVP_MD_CTX *md;
 	ZSTD_CCtx *cctx;
 	crypto_secretstream_xchacha20poly1305_state ss;
@@ -400,8 +884,15 @@ struct writer {
 
 static int emit_raw(struct writer *w, const void *p, size_t n)
 {
-	int rc = ronda_fs_write_all(w->fd, p, n);
+	int rc = RONDA_OK;
 
+	if (w->fd < 0) {
+		w->mem = xgrow(w->mem, &w->mem_alloc, w->mem_len + n, 1);
+		memcpy(w->mem + w->mem_len, p, n);
+		w->mem_len += n;
+	} else {
+		rc = ronda_fs_write_all(w->fd, p, n);
+	}
 	if (!rc)
 		w->stored += n;
 	return rc;
@@ -460,11 +951,14 @@ static void writer_release(struct writer *w)
 	sodium_memzero(&w->ss, sizeof(w->ss));
 	free(w->zout);
 	free(w->sealed);
+	free(w->mem);
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 }
 
-static int writer_start(struct writer *w, struct ronda_store *s)
+/* to_memory: the object is built in memory (bound for a pack), else in a
+ * temporary file in VAULT/tmp (a loose object). */
+static int writer_start(struct writer *w, struct ronda_store *s, bool to_memory)
 {
 	unsigned char hdr[HDR_LEN + ENC_HDR_LEN];
 	size_t hl = HDR_LEN;
@@ -472,18 +966,22 @@ static int writer_start(struct writer *w, struct ronda_store *s)
 
 	memset(w, 0, sizeof(*w));
 	w->s = s;
-	w->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return err_errno();
-		unsigned char r[8];
-		randombytes_buf(r, sizeof(r));
-		ronda_hex(r, sizeof(r), w->tmpname);
-		w->fd = openat(s->tmpfd, w->tmpname,
-			       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (w->fd < 0)
-			return err_errno();
-		w->named = true;
+	w->fd = -1;
+	if (!to_memory) {
+		w->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (w->fd < 0) {
+			unsigned char r[8];
+
+			if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+				return err_errno();
+			randombytes_buf(r, sizeof(r));
+			ronda_hex(r, sizeof(r), w->tmpname);
+			w->fd = openat(s->tmpfd, w->tmpname,
+				       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (w->fd < 0)
+				return err_errno();
+			w->named = true;
+		}
 	}
 	w->md = EVP_MD_CTX_new();
 	w->cctx = ZSTD_createCCtx();
@@ -539,47 +1037,13 @@ static int writer_feed(struct writer *w, const void *data, size_t n)
 	return compress_feed(w, data, n, ZSTD_e_continue);
 }
 
-static int object_dir(struct ronda_store *s, const char *hash, bool create, int *fd)
-{
-	char sub[3] = { hash[0], hash[1], '\0' };
-
-	if (open_subdir(s->objfd, sub, false, fd) == RONDA_OK)
-		return RONDA_OK;
-	return open_subdir(s->objfd, sub, create, fd);
-}
-
-bool ronda_store_has(struct ronda_store *s, const char *hash)
-{
-	char rel[RONDA_HASH_HEX + 1];
-	struct stat st;
-
-	if (ronda_hash_check(hash))
-		return false;
-	snprintf(rel, sizeof(rel), "%.2s/%s", hash, hash + 2);
-	return fstatat(s->objfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-}
-
-uint64_t ronda_store_stored_size(struct ronda_store *s, const char *hash)
-{
-	char rel[RONDA_HASH_HEX + 1];
-	struct stat st;
-
-	if (ronda_hash_check(hash))
-		return 0;
-	snprintf(rel, sizeof(rel), "%.2s/%s", hash, hash + 2);
-	if (fstatat(s->objfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return (uint64_t)st.st_size;
-}
-
-/* Finish the streams, fix the header, fsync and link into place unless an
- * object with the same hash exists. */
-static int writer_finish(struct writer *w, char hash[RONDA_HASH_HEX], uint64_t *new_bytes)
+/* Finish the streams and put the plain size in the header; hash gets the
+ * SHA-256 of what was fed. */
+static int writer_end(struct writer *w, char hash[RONDA_HASH_HEX])
 {
 	unsigned char md[32], size_le[8];
 	unsigned int mdlen = 0;
-	bool exists = false;
-	int rc, dfd = -1;
+	int rc;
 
 	if ((rc = compress_feed(w, NULL, 0, ZSTD_e_end)))
 		return rc;
@@ -589,42 +1053,89 @@ static int writer_finish(struct writer *w, char hash[RONDA_HASH_HEX], uint64_t *
 	if (!EVP_DigestFinal_ex(w->md, md, &mdlen) || mdlen != 32)
 		return RONDA_EINTERNAL;
 	ronda_hex(md, 32, hash);
-	if (new_bytes)
-		*new_bytes = 0;
-	if (ronda_store_has(w->s, hash))
-		return RONDA_OK;
-	for (int i = 0; i < 8; i++)
-		size_le[i] = (unsigned char)(w->plain >> (8 * i));
-	if (pwrite(w->fd, size_le, 8, 12) != 8)
+	put_le64(size_le, w->plain);
+	if (w->fd < 0)
+		memcpy(w->mem + 12, size_le, 8);
+	else if (pwrite(w->fd, size_le, 8, 12) != 8)
 		return err_errno();
+	return RONDA_OK;
+}
+
+static void loose_rel(const unsigned char sid[32], char rel[RONDA_HASH_HEX + 1])
+{
+	char hex[RONDA_HASH_HEX];
+
+	ronda_hex(sid, 32, hex);
+	snprintf(rel, RONDA_HASH_HEX + 1, "%.2s/%s", hex, hex + 2);
+}
+
+static int object_dir(struct ronda_store *s, const char *rel, bool create, int *fd)
+{
+	char sub[3] = { rel[0], rel[1], '\0' };
+
+	if (open_subdir(s->objfd, sub, false, fd) == RONDA_OK)
+		return RONDA_OK;
+	return open_subdir(s->objfd, sub, create, fd);
+}
+
+/* fsync (outside a batch) and link the temporary file into objects/ under
+ * sid, unless an object of that id exists (*exists). */
+static int writer_link(struct writer *w, const unsigned char sid[32], bool *exists)
+{
+	char rel[RONDA_HASH_HEX + 1];
+	const char *leaf = rel + 3;
+	int rc = RONDA_OK, dfd = -1;
+
+	*exists = false;
+	loose_rel(sid, rel);
 	if (!w->s->batch && fsync(w->fd) < 0)
 		return err_errno();
-	if ((rc = object_dir(w->s, hash, true, &dfd)))
+	if ((rc = object_dir(w->s, rel, true, &dfd)))
 		return rc;
 	ronda_fs_debug_pause("store-link");
 	if (w->named) {
-		if (renameat2(w->s->tmpfd, w->tmpname, dfd, hash + 2, RENAME_NOREPLACE) == 0)
+		if (renameat2(w->s->tmpfd, w->tmpname, dfd, leaf, RENAME_NOREPLACE) == 0)
 			w->named = false;      /* moved into place: nothing to unlink */
 		else if (errno != EEXIST)
 			rc = err_errno();
 		else
-			exists = true;
+			*exists = true;
 	} else {
 		char proc[64];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-		if (linkat(AT_FDCWD, proc, dfd, hash + 2, AT_SYMLINK_FOLLOW) < 0) {
+		if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) < 0) {
 			if (errno == EEXIST)
-				exists = true;
-			else if (linkat(w->fd, "", dfd, hash + 2, AT_EMPTY_PATH) < 0)
-				exists = errno == EEXIST, rc = exists ? RONDA_OK : err_errno();
+				*exists = true;
+			else if (linkat(w->fd, "", dfd, leaf, AT_EMPTY_PATH) < 0)
+				*exists = errno == EEXIST, rc = *exists ? RONDA_OK : err_errno();
 		}
 	}
 	if (!rc && !w->s->batch && (rc = ronda_fs_fsync_dir(dfd)) == RONDA_OK)
 		rc = ronda_fs_fsync_dir(w->s->objfd);
+	close(dfd);
+	return rc;
+}
+
+/* Store the finished object of w under the plain SHA-256 hash. */
+static int writer_store(struct writer *w, const char *hash, uint64_t *new_bytes)
+{
+	unsigned char sid[32];
+	bool exists = false;
+	int rc;
+
+	if (new_bytes)
+		*new_bytes = 0;
+	if ((rc = sid_of(w->s, hash, sid)))
+		return rc;
+	if (w->fd < 0)
+		rc = pack_put(w->s, sid, w->mem, w->mem_len, &exists);
+	else if (!ronda_store_has(w->s, hash))
+		rc = writer_link(w, sid, &exists);
+	else
+		exists = true;
 	if (!rc && new_bytes && !exists)
 		*new_bytes = w->stored;
-	close(dfd);
 	return rc;
 }
 
@@ -686,10 +1197,12 @@ int ronda_store_put_buf(struct ronda_store *s, const void *data, size_t len,
 		*new_bytes = 0;
 	if (ronda_store_has(s, hash))
 		return RONDA_OK;
-	if ((rc = writer_start(&w, s)))
+	/* small objects go into the batch's pack; outside a batch each is a
+	 * loose file, durable when this returns */
+	if ((rc = writer_start(&w, s, s->batch && len < SMALL)))
 		return rc;
-	if (!(rc = writer_feed(&w, data, len)))
-		rc = writer_finish(&w, hash, new_bytes);
+	if (!(rc = writer_feed(&w, data, len)) && !(rc = writer_end(&w, hash)))
+		rc = writer_store(&w, hash, new_bytes);
 	writer_release(&w);
 	return rc;
 }
@@ -703,6 +1216,7 @@ int ronda_store_put_fd(struct ronda_store *s, int fd, char hash[RONDA_HASH_HEX],
 	int rc;
 
 	w.fd = -1;
+	w.s = NULL;
 	if ((rc = ronda_fs_read_full(fd, buf, SMALL, &got)))
 		goto out;
 	if (got < SMALL) {
@@ -711,7 +1225,7 @@ int ronda_store_put_fd(struct ronda_store *s, int fd, char hash[RONDA_HASH_HEX],
 		rc = ronda_store_put_buf(s, buf, got, hash, new_bytes);
 		goto out;
 	}
-	if ((rc = writer_start(&w, s)))
+	if ((rc = writer_start(&w, s, false)))
 		goto out;
 	while (got > 0) {
 		if ((rc = writer_feed(&w, buf, got)))
@@ -721,15 +1235,161 @@ int ronda_store_put_fd(struct ronda_store *s, int fd, char hash[RONDA_HASH_HEX],
 	}
 	if (size)
 		*size = w.plain;
-	rc = writer_finish(&w, hash, new_bytes);
+	if (!(rc = writer_end(&w, hash)))
+		rc = writer_store(&w, hash, new_bytes);
 out:
-	if (w.fd >= 0)
+	if (w.s)
 		writer_release(&w);
 	free(buf);
 	return rc;
 }
 
+/* ---- finding objects ---- */
+
+struct loc {
+	int fd;                    /* -1 when only asked whether it exists */
+	uint64_t off, len;
+	char where[96];            /* packs/NAME.pack@OFFSET or objects/ab/... */
+};
+
+/* Find the object stored under sid: in a pack (the open one included),
+ * else a loose file.  With want_fd, l->fd is an open descriptor the
+ * caller closes. */
+static int find_sid(struct ronda_store *s, const unsigned char sid[32], bool want_fd,
+		    struct loc *l)
+{
+	char rel[RONDA_HASH_HEX + 1];
+	struct stat st;
+	uint64_t v;
+	int fd;
+
+	l->fd = -1;
+	pthread_mutex_lock(&s->mu);
+	ensure_loaded(s);
+	v = idx_find(s, sid);
+	if (v) {
+		struct pack *p = &s->packs[(v >> 32) - 1];
+		struct pack_ent *e = slot_ent(s, v);
+		int rc = RONDA_OK;
+
+		l->off = e->off;
+		l->len = e->len;
+		snprintf(l->where, sizeof(l->where), "packs/%s@%llu",
+			 p->open ? "(open)" : p->name, (unsigned long long)e->off);
+		if (want_fd) {
+			l->fd = p->open ? fcntl(p->fd, F_DUPFD_CLOEXEC, 0)
+					: openat(s->packfd, p->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (l->fd < 0)
+				rc = err_errno();
+		}
+		pthread_mutex_unlock(&s->mu);
+		return rc;
+	}
+	pthread_mutex_unlock(&s->mu);
+	loose_rel(sid, rel);
+	snprintf(l->where, sizeof(l->where), "objects/%s", rel);
+	if (!want_fd) {
+		if (fstatat(s->objfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_errno();
+		l->off = 0;
+		l->len = (uint64_t)st.st_size;
+		return S_ISREG(st.st_mode) ? RONDA_OK : RONDA_ECORRUPT;
+	}
+	fd = openat(s->objfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno();
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return RONDA_ECORRUPT;
+	}
+	l->fd = fd;
+	l->off = 0;
+	l->len = (uint64_t)st.st_size;
+	return RONDA_OK;
+}
+
+/* Find the object of a plain SHA-256: under its storage id, else under
+ * the SHA-256 itself (vaults written before ids were keyed). */
+static int locate(struct ronda_store *s, const char *hash, bool want_fd, struct loc *l)
+{
+	unsigned char raw[32], sid[32];
+	int rc, rc2;
+
+	if ((rc = hex_to_raw(hash, raw)))
+		return rc;
+	rc = sid_raw(s, raw, sid);
+	if (rc == RONDA_OK) {
+		rc = find_sid(s, sid, want_fd, l);
+		if (rc != RONDA_ENOENT || !memcmp(sid, raw, 32))
+			return rc;
+	} else if (rc != RONDA_ECRYPTO) {
+		return rc;
+	}
+	rc2 = find_sid(s, raw, want_fd, l);
+	/* without the key a keyed object cannot be found: say so */
+	return rc2 == RONDA_ENOENT && rc == RONDA_ECRYPTO ? RONDA_ECRYPTO : rc2;
+}
+
+bool ronda_store_has(struct ronda_store *s, const char *hash)
+{
+	struct loc l;
+
+	return locate(s, hash, false, &l) == RONDA_OK;
+}
+
+uint64_t ronda_store_stored_size(struct ronda_store *s, const char *hash)
+{
+	struct loc l;
+
+	return locate(s, hash, false, &l) == RONDA_OK ? l.len : 0;
+}
+
+int ronda_store_where(struct ronda_store *s, const char *hash, char *out, size_t n)
+{
+	struct loc l;
+	int rc = locate(s, hash, false, &l);
+
+	if (!rc)
+		snprintf(out, n, "%s", l.where);
+	return rc;
+}
+
 /* ---- reading ---- */
+
+struct src {
+	int fd;
+	uint64_t pos, end;
+};
+
+static int src_read(struct src *r, void *p, size_t n, size_t *got)
+{
+	*got = 0;
+	if (n > r->end - r->pos)
+		n = (size_t)(r->end - r->pos);
+	while (*got < n) {
+		ssize_t k = pread(r->fd, (char *)p + *got, n - *got, (off_t)r->pos);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return err_errno();
+		if (k == 0)
+			break;
+		*got += (size_t)k;
+		r->pos += (uint64_t)k;
+	}
+	return RONDA_OK;
+}
+
+static int src_exact(struct src *r, void *p, size_t n)
+{
+	size_t got;
+	int rc = src_read(r, p, n, &got);
+
+	if (rc)
+		return rc;
+	return got == n ? RONDA_OK : RONDA_ECORRUPT;
+}
 
 struct reader {
 	ronda_store_sink sink;
@@ -766,49 +1426,35 @@ static int decompress_feed(struct reader *r, const void *data, size_t n)
 	}
 }
 
-static int read_exact(int fd, void *p, size_t n)
+/* Decode the object at [off, off+len) of fd into sink; md gets the
+ * SHA-256 of its plain content.  RONDA_ECORRUPT if it is malformed. */
+static int read_object(struct ronda_store *s, int fd, uint64_t off, uint64_t len,
+		       ronda_store_sink sink, void *arg, unsigned char md[32], uint64_t *size)
 {
-	size_t got;
-	int rc = ronda_fs_read_full(fd, p, n, &got);
-
-	if (rc)
-		return rc;
-	return got == n ? RONDA_OK : RONDA_ECORRUPT;
-}
-
-int ronda_store_get(struct ronda_store *s, const char *hash,
-		    ronda_store_sink sink, void *arg, uint64_t *size)
-{
-	unsigned char hdr[HDR_LEN + ENC_HDR_LEN], md[32];
+	unsigned char hdr[HDR_LEN + ENC_HDR_LEN];
 	unsigned char *io = NULL, *plain = NULL;
 	crypto_secretstream_xchacha20poly1305_state ss;
+	struct src in = { fd, off, off + len };
 	struct reader r;
-	char rel[RONDA_HASH_HEX + 1], got_hash[RONDA_HASH_HEX];
-	uint64_t want_size = 0;
+	uint64_t want_size;
 	unsigned int mdlen = 0;
 	bool enc, final = false;
-	int fd, rc;
+	int rc;
 
-	if (ronda_hash_check(hash))
-		return RONDA_EINVAL;
-	snprintf(rel, sizeof(rel), "%.2s/%s", hash, hash + 2);
-	fd = openat(s->objfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_errno();
 	memset(&r, 0, sizeof(r));
+	memset(&ss, 0, sizeof(ss));
 	r.sink = sink;
 	r.arg = arg;
-	if ((rc = read_exact(fd, hdr, HDR_LEN)))
+	if ((rc = src_exact(&in, hdr, HDR_LEN)))
 		goto out;
 	if (memcmp(hdr, MAGIC, 8) || !(hdr[8] & F_ZSTD) || (hdr[8] & ~(F_ZSTD | F_ENC))) {
 		rc = RONDA_ECORRUPT;
 		goto out;
 	}
-	for (int i = 7; i >= 0; i--)
-		want_size = (want_size << 8) | hdr[12 + i];
+	want_size = le64(hdr + 12);
 	enc = hdr[8] & F_ENC;
 	if (enc) {
-		if ((rc = read_exact(fd, hdr + HDR_LEN, ENC_HDR_LEN)))
+		if ((rc = src_exact(&in, hdr + HDR_LEN, ENC_HDR_LEN)))
 			goto out;
 		if (!s->key || sodium_memcmp(hdr + HDR_LEN, s->key_id, 16)) {
 			rc = RONDA_ECRYPTO;
@@ -832,21 +1478,21 @@ int ronda_store_get(struct ronda_store *s, const char *hash,
 		size_t got;
 
 		if (enc) {
-			unsigned char len[4], tag = 0;
+			unsigned char lenb[4], tag = 0;
 			unsigned long long mlen = 0;
 			size_t clen;
 
-			if ((rc = ronda_fs_read_full(fd, len, 4, &got)))
+			if ((rc = src_read(&in, lenb, 4, &got)))
 				goto out;
 			if (got == 0)
 				break;
-			clen = (size_t)len[0] | (size_t)len[1] << 8 |
-			       (size_t)len[2] << 16 | (size_t)len[3] << 24;
+			clen = (size_t)lenb[0] | (size_t)lenb[1] << 8 |
+			       (size_t)lenb[2] << 16 | (size_t)lenb[3] << 24;
 			if (got != 4 || final || clen < SS_ABYTES || clen > CHUNK + SS_ABYTES) {
 				rc = RONDA_ECORRUPT;
 				goto out;
 			}
-			if ((rc = read_exact(fd, io, clen)))
+			if ((rc = src_exact(&in, io, clen)))
 				goto out;
 			if (crypto_secretstream_xchacha20poly1305_pull(&ss, plain, &mlen, &tag,
 								       io, clen, NULL, 0)) {
@@ -858,7 +1504,7 @@ int ronda_store_get(struct ronda_store *s, const char *hash,
 			if ((rc = decompress_feed(&r, plain, (size_t)mlen)))
 				goto out;
 		} else {
-			if ((rc = ronda_fs_read_full(fd, io, IOBUF, &got)))
+			if ((rc = src_read(&in, io, IOBUF, &got)))
 				goto out;
 			if (got == 0)
 				break;
@@ -868,11 +1514,6 @@ int ronda_store_get(struct ronda_store *s, const char *hash,
 	}
 	if ((enc && !final) || r.plain != want_size ||
 	    !EVP_DigestFinal_ex(r.md, md, &mdlen) || mdlen != 32) {
-		rc = RONDA_ECORRUPT;
-		goto out;
-	}
-	ronda_hex(md, 32, got_hash);
-	if (strcmp(got_hash, hash)) {
 		rc = RONDA_ECORRUPT;
 		goto out;
 	}
@@ -888,7 +1529,24 @@ out:
 	ZSTD_freeDCtx(r.dctx);
 	free(r.dout);
 	free(io);
-	close(fd);
+	return rc;
+}
+
+int ronda_store_get(struct ronda_store *s, const char *hash,
+		    ronda_store_sink sink, void *arg, uint64_t *size)
+{
+	unsigned char md[32], want[32];
+	struct loc l;
+	int rc;
+
+	if ((rc = hex_to_raw(hash, want)))
+		return rc;
+	if ((rc = locate(s, hash, true, &l)))
+		return rc;
+	rc = read_object(s, l.fd, l.off, l.len, sink, arg, md, size);
+	if (!rc && memcmp(md, want, 32))
+		rc = RONDA_ECORRUPT;
+	close(l.fd);
 	return rc;
 }
 
@@ -958,6 +1616,8 @@ int ronda_store_verify(struct ronda_store *s, const char *hash)
 	return ronda_store_get(s, hash, NULL, NULL, NULL);
 }
 
+/* ---- listing, checking, removing ---- */
+
 static bool is_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -966,15 +1626,17 @@ static bool is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
-int ronda_store_foreach(struct ronda_store *s,
-			int (*fn)(const char *hash, void *arg), void *arg)
+/* Names (hex ids) of the loose objects under objects/. */
+static int list_loose(struct ronda_store *s, char (**out)[RONDA_HASH_HEX], size_t *n_out)
 {
 	char (*hashes)[RONDA_HASH_HEX] = NULL;
 	size_t n = 0, alloc = 0;
 	struct dirent *de;
 	DIR *top;
-	int fd, rc = RONDA_OK;
+	int fd;
 
+	*out = NULL;
+	*n_out = 0;
 	fd = openat(s->objfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(top = fdopendir(fd))) {
 		if (fd >= 0)
@@ -1004,26 +1666,429 @@ int ronda_store_foreach(struct ronda_store *s,
 		closedir(sub);
 	}
 	closedir(top);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = fn(hashes[i], arg);
-	free(hashes);
+	*out = hashes;
+	*n_out = n;
+	return RONDA_OK;
+}
+
+int ronda_store_foreach(struct ronda_store *s,
+			int (*fn)(const char *hash, void *arg), void *arg)
+{
+	char (*ids)[RONDA_HASH_HEX] = NULL;
+	size_t n = 0, alloc = 0, n_loose = 0;
+	char (*loose)[RONDA_HASH_HEX] = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	ensure_loaded(s);
+	for (size_t pi = 0; pi < s->n_packs; pi++) {
+		struct pack *p = &s->packs[pi];
+
+		for (size_t e = 0; !p->bad && e < p->n; e++) {
+			if (idx_find(s, p->ents[e].sid) != ((uint64_t)(pi + 1) << 32 | (uint32_t)e))
+				continue;     /* a second copy */
+			ids = xgrow(ids, &alloc, n + 1, sizeof(*ids));
+			ronda_hex(p->ents[e].sid, 32, ids[n++]);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	rc = list_loose(s, &loose, &n_loose);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = fn(ids[i], arg);
+	for (size_t i = 0; !rc && i < n_loose; i++)
+		rc = fn(loose[i], arg);
+	free(ids);
+	free(loose);
 	return rc;
 }
 
-int ronda_store_remove(struct ronda_store *s, const char *hash)
+/* Re-hash the object at [off, off+len) of fd that is stored under sid. */
+static int check_at(struct ronda_store *s, int fd, uint64_t off, uint64_t len,
+		    const unsigned char sid[32], char hash[RONDA_HASH_HEX])
 {
+	unsigned char md[32], want[32];
+	int rc = read_object(s, fd, off, len, NULL, NULL, md, NULL);
+
+	hash[0] = '\0';
+	if (rc)
+		return rc;
+	if (memcmp(md, sid, 32)) {          /* not named by its plain SHA-256 */
+		if ((rc = sid_raw(s, md, want)))
+			return rc;
+		if (memcmp(want, sid, 32))
+			return RONDA_ECORRUPT;
+	}
+	ronda_hex(md, 32, hash);
+	return RONDA_OK;
+}
+
+static int check_loose(struct ronda_store *s, const char *name, char hash[RONDA_HASH_HEX],
+		       uint64_t *stored)
+{
+	unsigned char sid[32];
+	struct loc l;
+	int rc;
+
+	hash[0] = '\0';
+	*stored = 0;
+	if ((rc = hex_to_raw(name, sid)))
+		return rc;
+	{
+		char rel[RONDA_HASH_HEX + 1];
+		struct stat st;
+
+		loose_rel(sid, rel);
+		l.fd = openat(s->objfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (l.fd < 0)
+			return err_errno();
+		if (fstat(l.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(l.fd);
+			return RONDA_ECORRUPT;
+		}
+		*stored = (uint64_t)st.st_size;
+	}
+	rc = check_at(s, l.fd, 0, *stored, sid, hash);
+	close(l.fd);
+	return rc;
+}
+
+int ronda_store_check(struct ronda_store *s, ronda_store_check_fn fn, void *arg)
+{
+	char (*loose)[RONDA_HASH_HEX] = NULL;
+	struct ronda_store_object o;
+	size_t n_loose = 0, n_packs;
+	int rc = RONDA_OK;
+
+	pthread_mutex_lock(&s->mu);
+	ensure_loaded(s);
+	n_packs = s->n_packs;
+	pthread_mutex_unlock(&s->mu);
+	/* no writer runs beside a check (callers hold the vault lock and are
+	 * outside a batch), so the pack table stays as it is */
+	for (size_t pi = 0; pi < n_packs && !rc; pi++) {
+		struct pack *p = &s->packs[pi];
+		int fd;
+
+		if (p->open)
+			continue;
+		memset(&o, 0, sizeof(o));
+		snprintf(o.where, sizeof(o.where), "packs/%s", p->name);
+		o.stored = p->size;
+		fd = p->bad ? -1 : openat(s->packfd, p->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = fn(&o, p->bad ? RONDA_ECORRUPT : err_errno(), arg);
+			continue;
+		}
+		for (size_t e = 0; e < p->n && !rc; e++) {
+			int crc;
+
+			memset(&o, 0, sizeof(o));
+			ronda_hex(p->ents[e].sid, 32, o.sid);
+			snprintf(o.where, sizeof(o.where), "packs/%s@%llu", p->name,
+				 (unsigned long long)p->ents[e].off);
+			o.stored = p->ents[e].len;
+			o.duplicate = idx_find(s, p->ents[e].sid) !=
+				      ((uint64_t)(pi + 1) << 32 | (uint32_t)e);
+			crc = check_at(s, fd, p->ents[e].off, p->ents[e].len, p->ents[e].sid, o.hash);
+			rc = fn(&o, crc, arg);
+		}
+		close(fd);
+	}
+	if (!rc)
+		rc = list_loose(s, &loose, &n_loose);
+	for (size_t i = 0; i < n_loose && !rc; i++) {
+		int crc;
+
+		memset(&o, 0, sizeof(o));
+		memcpy(o.sid, loose[i], RONDA_HASH_HEX);
+		snprintf(o.where, sizeof(o.where), "objects/%.2s/%s", loose[i], loose[i] + 2);
+		crc = check_loose(s, loose[i], o.hash, &o.stored);
+		if (crc == RONDA_ENOENT)
+			continue;        /* removed since it was listed */
+		rc = fn(&o, crc, arg);
+	}
+	free(loose);
+	return rc;
+}
+
+static int remove_loose(struct ronda_store *s, const unsigned char sid[32])
+{
+	char rel[RONDA_HASH_HEX + 1];
 	int dfd, rc;
 
-	if (ronda_hash_check(hash))
-		return RONDA_EINVAL;
-	if ((rc = object_dir(s, hash, false, &dfd)))
+	loose_rel(sid, rel);
+	if ((rc = object_dir(s, rel, false, &dfd)))
 		return rc;
-	if (unlinkat(dfd, hash + 2, 0) < 0)
+	if (unlinkat(dfd, rel + 3, 0) < 0)
 		rc = err_errno();
 	else
 		rc = ronda_fs_fsync_dir(dfd);
 	close(dfd);
 	return rc;
+}
+
+int ronda_store_remove(struct ronda_store *s, const char *hash)
+{
+	unsigned char raw[32], sid[32];
+	int rc;
+
+	if ((rc = hex_to_raw(hash, raw)))
+		return rc;
+	if (sid_raw(s, raw, sid) == RONDA_OK) {
+		rc = remove_loose(s, sid);
+		if (rc != RONDA_ENOENT || !memcmp(sid, raw, 32))
+			return rc;
+	}
+	return remove_loose(s, raw);
+}
+
+/* ---- garbage collection ---- */
+
+static int cmp_sid(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+struct idset {
+	unsigned char (*ids)[32];
+	size_t n, alloc;
+};
+
+static bool idset_has(const struct idset *set, const unsigned char *id)
+{
+	return set->n && bsearch(id, set->ids, set->n, 32, cmp_sid);
+}
+
+static void idset_add(struct idset *set, const unsigned char *id)
+{
+	set->ids = xgrow(set->ids, &set->alloc, set->n + 1, 32);
+	memcpy(set->ids[set->n++], id, 32);
+}
+
+/* Copy the live objects of the packs marked in `repack` into new packs
+ * (sealed: fsync'd and linked, directory fsync'd).  On failure nothing is
+ * removed and the partial new pack is dropped. */
+static int repack(struct ronda_store *s, const bool *todo, const struct idset *live,
+		  struct ronda_store_gc_stats *st)
+{
+	struct pack np;
+	unsigned char *buf = NULL;
+	size_t buf_alloc = 0;
+	bool started = false;
+	int rc = RONDA_OK;
+
+	memset(&np, 0, sizeof(np));
+	np.fd = -1;
+	for (size_t pi = 0; pi < s->n_packs && !rc; pi++) {
+		struct pack *p = &s->packs[pi];
+		int fd;
+
+		if (!todo[pi])
+			continue;
+		fd = openat(s->packfd, p->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = err_errno();
+			break;
+		}
+		for (size_t e = 0; e < p->n && !rc; e++) {
+			struct pack_ent *en = &p->ents[e];
+
+			if (!idset_has(live, en->sid) ||
+			    idx_find(s, en->sid) != ((uint64_t)(pi + 1) << 32 | (uint32_t)e))
+				continue;
+			if (!started) {
+				if ((rc = pack_start(s, &np)))
+					break;
+				started = true;
+			}
+			buf = xgrow(buf, &buf_alloc, (size_t)en->len, 1);
+			if ((rc = pread_exact(fd, buf, (size_t)en->len, en->off)) ||
+			    (rc = pack_append(&np, en->sid, buf, (size_t)en->len)))
+				break;
+			if (np.size >= PACK_TARGET) {
+				if ((rc = pack_seal(s, &np)))
+					break;
+				st->n_packs_written++;
+				st->n_bytes_written += np.size;
+				free(np.ents);
+				memset(&np, 0, sizeof(np));
+				np.fd = -1;
+				started = false;
+			}
+		}
+		close(fd);
+	}
+	if (!rc && started) {
+		if ((rc = pack_seal(s, &np)) == RONDA_OK) {
+			st->n_packs_written++;
+			st->n_bytes_written += np.size;
+		}
+	}
+	pack_discard(&np, s->tmpfd);
+	free(np.ents);
+	free(buf);
+	return rc;
+}
+
+int ronda_store_gc(struct ronda_store *s, const char (*refs)[RONDA_HASH_HEX], size_t n_refs,
+		   struct ronda_store_gc_stats *st)
+{
+	struct idset live = { NULL, 0, 0 };
+	char (*loose)[RONDA_HASH_HEX] = NULL;
+	size_t n_loose = 0, n_small = 0;
+	bool *todo = NULL, *drop = NULL, any = false;
+	size_t *n_dead = NULL;
+	int rc = RONDA_OK;
+
+	memset(st, 0, sizeof(*st));
+	if (s->batch)
+		return RONDA_EBUSY;
+	if (s->keyed && !s->key)
+		return RONDA_ECRYPTO;   /* cannot tell which keyed ids are referenced */
+	for (size_t i = 0; i < n_refs; i++) {
+		unsigned char raw[32], sid[32];
+
+		if (hex_to_raw(refs[i], raw) || sid_raw(s, raw, sid))
+			continue;
+		idset_add(&live, sid);
+		if (memcmp(sid, raw, 32))
+			idset_add(&live, raw);   /* stored before ids were keyed */
+	}
+	if (live.n)
+		qsort(live.ids, live.n, 32, cmp_sid);
+
+	/* loose objects nothing refers to */
+	if ((rc = list_loose(s, &loose, &n_loose)))
+		goto out;
+	for (size_t i = 0; i < n_loose; i++) {
+		unsigned char sid[32];
+		char rel[RONDA_HASH_HEX + 1];
+		struct stat sb;
+
+		if (hex_to_raw(loose[i], sid) || idset_has(&live, sid))
+			continue;
+		loose_rel(sid, rel);
+		if (fstatat(s->objfd, rel, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (remove_loose(s, sid) == RONDA_OK) {
+			st->n_objects++;
+			st->n_bytes += (uint64_t)sb.st_size;
+		}
+	}
+
+	/* packs: drop those with nothing live, rewrite those mostly dead (and
+	 * merge small ones) */
+	pthread_mutex_lock(&s->mu);
+	ensure_loaded(s);
+	todo = xcalloc(s->n_packs + 1, sizeof(*todo));
+	drop = xcalloc(s->n_packs + 1, sizeof(*drop));
+	n_dead = xcalloc(s->n_packs + 1, sizeof(*n_dead));
+	for (size_t pi = 0; pi < s->n_packs; pi++) {
+		struct pack *p = &s->packs[pi];
+		uint64_t live_bytes = 0, dead_bytes = 0;
+		size_t n_live = 0;
+
+		if (p->bad || p->open)
+			continue;      /* a damaged pack is kept for verify to report */
+		for (size_t e = 0; e < p->n; e++) {
+			bool primary = idx_find(s, p->ents[e].sid) ==
+				       ((uint64_t)(pi + 1) << 32 | (uint32_t)e);
+
+			if (primary && idset_has(&live, p->ents[e].sid)) {
+				n_live++;
+				live_bytes += p->ents[e].len;
+			} else {
+				dead_bytes += p->ents[e].len;
+				n_dead[pi] += primary;
+			}
+		}
+		if (!n_live)
+			drop[pi] = true;
+		else if (dead_bytes * 4 > dead_bytes + live_bytes)
+			todo[pi] = true;
+		else if (p->size < PACK_TARGET / 4)
+			n_small++;
+	}
+	if (n_small >= 2)
+		for (size_t pi = 0; pi < s->n_packs; pi++)
+			if (!s->packs[pi].bad && !s->packs[pi].open && !drop[pi] &&
+			    s->packs[pi].size < PACK_TARGET / 4)
+				todo[pi] = true;
+	for (size_t pi = 0; pi < s->n_packs; pi++)
+		any |= todo[pi];
+	/* the new packs are durable before any old one goes */
+	if (any && (rc = repack(s, todo, &live, st))) {
+		memset(todo, 0, (s->n_packs + 1) * sizeof(*todo));
+		any = false;
+	}
+	for (size_t pi = 0; pi < s->n_packs; pi++) {
+		if (!drop[pi] && !todo[pi])
+			continue;
+		ronda_fs_debug_pause("pack-remove");
+		if (unlinkat(s->packfd, s->packs[pi].name, 0) == 0) {
+			st->n_objects += n_dead[pi];
+			st->n_packs_removed++;
+			st->n_bytes += s->packs[pi].size;
+		}
+	}
+	ronda_fs_fsync_dir(s->packfd);
+	st->n_bytes = st->n_bytes > st->n_bytes_written ? st->n_bytes - st->n_bytes_written : 0;
+	unload(s);         /* re-read on next use */
+	pthread_mutex_unlock(&s->mu);
+out:
+	free(todo);
+	free(drop);
+	free(n_dead);
+	free(loose);
+	free(live.ids);
+	return rc;
+}
+
+/* ---- crash recovery ---- */
+
+int ronda_store_recover(struct ronda_store *s, uint64_t *n_removed)
+{
+	char (*loose)[RONDA_HASH_HEX] = NULL;
+	size_t n_loose = 0;
+	struct stat st;
+	bool locked = false;
+	int rc;
+
+	*n_removed = 0;
+	if (fstatat(s->dirfd, UNSYNCED, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? RONDA_OK : err_errno();
+	if (syncfs(s->dirfd) < 0)
+		return err_errno();
+	/* packs are fsync'd before they are linked: only loose objects written
+	 * since the marker may be incomplete */
+	if ((rc = list_loose(s, &loose, &n_loose)))
+		return rc;
+	for (size_t i = 0; i < n_loose; i++) {
+		char rel[RONDA_HASH_HEX + 1], hash[RONDA_HASH_HEX];
+		struct stat ost;
+		uint64_t stored;
+		int crc;
+
+		snprintf(rel, sizeof(rel), "%.2s/%s", loose[i], loose[i] + 2);
+		if (fstatat(s->objfd, rel, &ost, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    ost.st_ctim.tv_sec < st.st_mtim.tv_sec - 2)
+			continue;
+		crc = check_loose(s, loose[i], hash, &stored);
+		if (crc == RONDA_ECRYPTO) {
+			locked = true;
+		} else if (crc == RONDA_ECORRUPT) {
+			unsigned char sid[32];
+
+			if (!hex_to_raw(loose[i], sid) && remove_loose(s, sid) == RONDA_OK)
+				(*n_removed)++;
+		}
+	}
+	free(loose);
+	if (locked)
+		return RONDA_OK;   /* check again when the key is given */
+	if (unlinkat(s->dirfd, UNSYNCED, 0) < 0 && errno != ENOENT)
+		return err_errno();
+	return ronda_fs_fsync_dir(s->dirfd);
 }
 
 void ronda_store_clean_tmp(struct ronda_store *s)

@@ -868,54 +868,39 @@ static bool hs_has(const struct hashset *hs, const char *h)
 	return hs->n && bsearch(h, hs->h, hs->n, sizeof(*hs->h), cmp_hash);
 }
 
-struct gc {
-	struct ronda_vault *v;
-	struct hashset refs;
-	struct ronda_gc_stats *st;
-	sqlite3_stmt *del;
-};
-
-static int gc_one(const char *hash, void *arg)
-{
-	struct gc *g = arg;
-	uint64_t sz;
-
-	if (hs_has(&g->refs, hash))
-		return RONDA_OK;
-	sz = ronda_store_stored_size(g->v->store, hash);
-	if (ronda_store_remove(g->v->store, hash) == RONDA_OK) {
-		g->st->n_objects++;
-		g->st->n_bytes += sz;
-		if (g->del) {
-			sqlite3_reset(g->del);
-			sqlite3_bind_text(g->del, 1, hash, 64, SQLITE_STATIC);
-			sqlite3_step(g->del);
-			sqlite3_reset(g->del);
-		}
-	}
-	return RONDA_OK;
-}
-
 int ronda_vault_gc(struct ronda_vault *v, struct ronda_gc_stats *st, struct ronda_buf *err)
 {
-	struct gc g = { v, { 0 }, st, NULL };
+	struct ronda_store_gc_stats sst;
+	struct hashset refs;
 	int rc;
 
 	/* Every row that referred to a removed object is already gone
 	 * (committed); removing objects last keeps a crash harmless. */
-	if ((rc = load_referenced(v, &g.refs, err)))
+	if ((rc = load_referenced(v, &refs, err)))
 		return rc;
-	ronda_db_prepare(v->db, "DELETE FROM vault_objects WHERE hash = ?1", &g.del, err);
-	ronda_buf_reset(err);
-	rc = ronda_store_foreach(v->store, gc_one, &g);
-	sqlite3_finalize(g.del);
-	ronda_store_clean_tmp(v->store);
-	free(g.refs.h);
+	rc = ronda_store_gc(v->store, (const char (*)[RONDA_HASH_HEX])refs.h, refs.n, &sst);
+	free(refs.h);
 	if (rc) {
 		ronda_buf_reset(err);
-		ronda_buf_addf(err, _("cannot collect unused objects: %s"), ronda_strerror(rc));
+		if (rc == RONDA_ECRYPTO)
+			ronda_buf_addstr(err, _("this vault is encrypted: collecting unused objects "
+						"needs its key (--key FILE or $RONDA_KEY_FILE)"));
+		else
+			ronda_buf_addf(err, _("cannot collect unused objects: %s"),
+				       ronda_strerror(rc));
+		return rc;
 	}
-	return rc;
+	st->n_objects += sst.n_objects;
+	st->n_bytes += sst.n_bytes;
+	st->n_packs_removed += sst.n_packs_removed;
+	st->n_packs_written += sst.n_packs_written;
+	ronda_store_clean_tmp(v->store);
+	/* sizes of objects that are gone (statistics only) */
+	if (ronda_db_exec(v->db, "DELETE FROM vault_objects WHERE hash NOT IN"
+			  " (SELECT hash FROM vault_entries WHERE hash IS NOT NULL"
+			  " UNION SELECT hash FROM vault_quarantine WHERE hash IS NOT NULL)", err))
+		ronda_buf_reset(err);
+	return RONDA_OK;
 }
 
 int ronda_vault_prune(struct ronda_vault *v, int64_t site_id, uint64_t keep,
@@ -960,77 +945,183 @@ fail:
 	return rc;
 }
 
+struct sidref {
+	unsigned char sid[32];
+	size_t ref;                 /* index in refs */
+};
+
+struct damaged {
+	char hash[RONDA_HASH_HEX];
+	char where[96];
+};
+
 struct verify {
 	struct ronda_vault *v;
 	struct hashset refs;
+	struct sidref *map;         /* storage id -> referenced hash, by sid */
+	size_t n_map;
+	struct damaged *dmg;        /* damaged referenced objects */
+	size_t n_dmg, alloc_dmg;
 	struct ronda_verify_stats *st;
-	void (*on_bad)(const char *hash, ronda_err e, const char *where, void *arg);
+	ronda_vault_problem_fn on_bad;
 	void *arg;
+	bool ids_known;
 };
 
-static int verify_one(const char *hash, void *arg)
+static int cmp_sidref(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+static int cmp_damaged(const void *a, const void *b)
+{
+	return strcmp(((const struct damaged *)a)->hash, ((const struct damaged *)b)->hash);
+}
+
+static void report(struct verify *vf, ronda_err e, const char *hash, const char *where,
+		   const char *needed_by)
+{
+	struct ronda_vault_problem p = { e, hash, where, needed_by };
+
+	if (vf->on_bad)
+		vf->on_bad(&p, vf->arg);
+}
+
+/* Map storage ids back to the referenced hashes (to name what is hit). */
+static void build_sidmap(struct verify *vf)
+{
+	unsigned char raw[32];
+	size_t alloc = 0;
+
+	for (size_t i = 0; i < vf->refs.n; i++) {
+		char sid[RONDA_HASH_HEX];
+
+		if (ronda_store_sid(vf->v->store, vf->refs.h[i], sid) ||
+		    sodium_hex2bin(raw, 32, sid, 64, NULL, NULL, NULL))
+			continue;
+		vf->map = xgrow(vf->map, &alloc, vf->n_map + 2, sizeof(*vf->map));
+		memcpy(vf->map[vf->n_map].sid, raw, 32);
+		vf->map[vf->n_map++].ref = i;
+		if (strcmp(sid, vf->refs.h[i]) &&
+		    !sodium_hex2bin(raw, 32, vf->refs.h[i], 64, NULL, NULL, NULL)) {
+			memcpy(vf->map[vf->n_map].sid, raw, 32);   /* stored before ids were keyed */
+			vf->map[vf->n_map++].ref = i;
+		}
+	}
+	if (vf->n_map)
+		qsort(vf->map, vf->n_map, sizeof(*vf->map), cmp_sidref);
+}
+
+static const char *sid_to_hash(struct verify *vf, const char *sid_hex)
+{
+	unsigned char raw[32];
+	struct sidref *r;
+
+	if (!vf->n_map || sodium_hex2bin(raw, 32, sid_hex, 64, NULL, NULL, NULL))
+		return NULL;
+	r = bsearch(raw, vf->map, vf->n_map, sizeof(*vf->map), cmp_sidref);
+	return r ? vf->refs.h[r->ref] : NULL;
+}
+
+static int verify_one(const struct ronda_store_object *o, int rc, void *arg)
 {
 	struct verify *vf = arg;
-	int rc = ronda_store_verify(vf->v->store, hash);
+	const char *hash;
 
+	if (!o->sid[0]) {             /* a pack whose index cannot be read */
+		vf->st->n_bad_packs++;
+		report(vf, RONDA_ECORRUPT, NULL, o->where, NULL);
+		return RONDA_OK;
+	}
 	vf->st->n_objects++;
-	if (!hs_has(&vf->refs, hash))
-		vf->st->n_unreferenced++;
-	if (rc == RONDA_OK)
+	if (rc == RONDA_OK) {
 		vf->st->n_ok++;
-	else if (rc == RONDA_ECRYPTO)
+		if (!hs_has(&vf->refs, o->hash))
+			vf->st->n_unreferenced++;
+		return RONDA_OK;
+	}
+	hash = sid_to_hash(vf, o->sid);
+	if (rc == RONDA_ECRYPTO) {
 		vf->st->n_locked++;
-	else
-		vf->st->n_damaged++;
-	if (rc && vf->on_bad)
-		vf->on_bad(hash, rc == RONDA_ECRYPTO ? rc : RONDA_ECORRUPT, NULL, vf->arg);
+		report(vf, RONDA_ECRYPTO, hash ? hash : o->sid, o->where, NULL);
+		return RONDA_OK;
+	}
+	vf->st->n_damaged++;
+	if (hash && !o->duplicate) {
+		/* named with the rows that need it, in the pass over the rows */
+		vf->dmg = xgrow(vf->dmg, &vf->alloc_dmg, vf->n_dmg + 1, sizeof(*vf->dmg));
+		memcpy(vf->dmg[vf->n_dmg].hash, hash, RONDA_HASH_HEX);
+		snprintf(vf->dmg[vf->n_dmg].where, sizeof(vf->dmg[0].where), "%s", o->where);
+		vf->n_dmg++;
+		return RONDA_OK;
+	}
+	if (!hash && vf->ids_known)
+		vf->st->n_unreferenced++;
+	report(vf, RONDA_ECORRUPT, hash ? hash : o->sid, o->where, NULL);
 	return RONDA_OK;
 }
 
-int ronda_vault_verify(struct ronda_vault *v,
-		       void (*on_bad)(const char *hash, ronda_err e,
-				      const char *where, void *arg),
-		       void *arg, struct ronda_verify_stats *st,
-		       struct ronda_buf *err)
+int ronda_vault_verify(struct ronda_vault *v, ronda_vault_problem_fn on_bad, void *arg,
+		       struct ronda_verify_stats *st, struct ronda_buf *err)
 {
-	struct verify vf = { v, { 0 }, st, on_bad, arg };
+	struct verify vf;
 	sqlite3_stmt *q;
+	char last[RONDA_HASH_HEX] = "";
 	int rc, sr;
 
+	memset(&vf, 0, sizeof(vf));
 	memset(st, 0, sizeof(*st));
+	vf.v = v;
+	vf.st = st;
+	vf.on_bad = on_bad;
+	vf.arg = arg;
+	vf.ids_known = ronda_store_ids_known(v->store);
 	if ((rc = load_referenced(v, &vf.refs, err)))
 		return rc;
-	if ((rc = ronda_store_foreach(v->store, verify_one, &vf))) {
+	build_sidmap(&vf);
+	if ((rc = ronda_store_check(v->store, verify_one, &vf))) {
 		ronda_buf_reset(err);
 		ronda_buf_addf(err, _("cannot read the vault: %s"), ronda_strerror(rc));
 		goto out;
 	}
-	/* referenced but missing: say where they are needed */
+	if (vf.n_dmg)
+		qsort(vf.dmg, vf.n_dmg, sizeof(*vf.dmg), cmp_damaged);
+	/* one pass over the rows: name the files a damaged object hits, and
+	 * find what is referenced but missing */
 	if ((rc = ronda_db_prepare(v->db,
 			"SELECT hash, 'snapshot ' || snapshot_id || ': ' || CAST(path AS TEXT)"
 			" FROM vault_entries WHERE hash IS NOT NULL UNION ALL"
 			" SELECT hash, 'quarantine ' || id || ': ' || CAST(path AS TEXT)"
 			" FROM vault_quarantine WHERE hash IS NOT NULL ORDER BY 1", &q, err)))
 		goto out;
-	{
-		char last[RONDA_HASH_HEX] = "";
+	while ((sr = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(q, 0);
+		const char *by = (const char *)sqlite3_column_text(q, 1);
+		struct damaged key, *d;
 
-		while ((sr = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *h = (const char *)sqlite3_column_text(q, 0);
-
-			if (!h || ronda_hash_check(h) || ronda_store_has(v->store, h))
-				continue;
-			if (strcmp(last, h)) {
-				st->n_missing++;
-				memcpy(last, h, RONDA_HASH_HEX);
-			}
-			if (on_bad)
-				on_bad(h, RONDA_ENOENT, (const char *)sqlite3_column_text(q, 1), arg);
+		if (!h || ronda_hash_check(h))
+			continue;
+		memcpy(key.hash, h, RONDA_HASH_HEX);
+		d = vf.n_dmg ? bsearch(&key, vf.dmg, vf.n_dmg, sizeof(*vf.dmg), cmp_damaged) : NULL;
+		if (d) {
+			report(&vf, RONDA_ECORRUPT, h, d->where, by);
+			continue;
 		}
+		if (ronda_store_has(v->store, h))
+			continue;
+		if (!vf.ids_known)
+			continue;         /* keyed ids without the key: cannot tell */
+		if (strcmp(last, h)) {
+			st->n_missing++;
+			memcpy(last, h, RONDA_HASH_HEX);
+		}
+		report(&vf, RONDA_ENOENT, h, NULL, by);
 	}
 	rc = ronda_db_check(v->db, sr, _("cannot read the vault's references"), err);
 	sqlite3_finalize(q);
 out:
 	free(vf.refs.h);
+	free(vf.map);
+	free(vf.dmg);
 	return rc;
 }

@@ -246,7 +246,9 @@ int ronda_quarantine_purge(struct ronda_vault *v, uint64_t age, uint64_t *n,
 struct ronda_gc_stats {
 	uint64_t n_snapshots;       /* snapshots removed */
 	uint64_t n_objects;         /* objects removed */
-	uint64_t n_bytes;           /* bytes freed */
+	uint64_t n_bytes;           /* bytes freed (net of packs rewritten) */
+	uint64_t n_packs_removed;   /* packs removed (emptied or rewritten) */
+	uint64_t n_packs_written;   /* packs written by rewriting */
 };
 
 /* Remove objects no row refers to (and interrupted writes). */
@@ -262,15 +264,29 @@ int ronda_vault_prune(struct ronda_vault *v, int64_t site_id, uint64_t keep,
 
 struct ronda_verify_stats {
 	uint64_t n_objects, n_ok, n_damaged, n_missing, n_locked, n_unreferenced;
+	uint64_t n_bad_packs;       /* packs whose index cannot be read */
 };
-/* Re-hash every object; report damaged ones (RONDA_ECORRUPT), ones that
- * need a key (RONDA_ECRYPTO) and hashes referenced but missing
- * (RONDA_ENOENT) through on_bad(hash, err, where). */
-int ronda_vault_verify(struct ronda_vault *v,
-		       void (*on_bad)(const char *hash, ronda_err e,
-				      const char *where, void *arg),
-		       void *arg, struct ronda_verify_stats *st,
-		       struct ronda_buf *err);
+
+/* One problem verify found. */
+struct ronda_vault_problem {
+	ronda_err err;              /* RONDA_ECORRUPT damaged, RONDA_ENOENT
+				       missing, RONDA_ECRYPTO not checked (no key) */
+	const char *hash;           /* plain SHA-256, or the storage id when the
+				       content is unknown; NULL for a pack */
+	const char *where;          /* where it lies in the vault
+				       ("packs/NAME.pack@OFFSET", "objects/..."),
+				       or NULL (missing) */
+	const char *needed_by;      /* "snapshot N: PATH" or "quarantine N: PATH",
+				       or NULL (nothing refers to it) */
+};
+typedef void (*ronda_vault_problem_fn)(const struct ronda_vault_problem *p, void *arg);
+
+/* Re-hash every object, pack by pack; report packs whose index is
+ * damaged, damaged objects (once per manifest or quarantine row that
+ * needs them, or once when nothing does), objects that need a key, and
+ * hashes referenced but missing. */
+int ronda_vault_verify(struct ronda_vault *v, ronda_vault_problem_fn on_bad, void *arg,
+		       struct ronda_verify_stats *st, struct ronda_buf *err);
 
 /* Current time in unix nanoseconds. */
 int64_t ronda_wall_ns(void);

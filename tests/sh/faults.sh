@@ -137,7 +137,7 @@ fi
 mkdir -p corrupt/site
 printf '<?php echo "asli";\n' > corrupt/site/index.php
 "$RONDA" snapshot -q --state corrupt/st corrupt/site || fail "snapshot of corrupt"
-obj=$(find corrupt/st/vault/objects -type f | head -1)
+obj=$(find corrupt/st/vault/packs corrupt/st/vault/objects -type f | head -1)
 printf 'XXXX' | dd of="$obj" bs=1 seek=30 conv=notrunc 2>/dev/null
 printf 'defaced\n' > corrupt/site/index.php
 expect_fail "corrupted" "$RONDA" restore --state corrupt/st --all corrupt/site

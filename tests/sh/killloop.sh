@@ -1,6 +1,7 @@
 #!/bin/bash
 # killloop.sh — kill -9 ronda at random moments of snapshot, restore,
-# quarantine and clean, again and again (RUNS, default 200), and check after
+# quarantine and clean, again and again (RUNS, default 200), then of
+# vault prune (RUNS / 5 more, PRUNE_RUNS), and check after
 # every kill that:
 #   - `ronda vault verify` passes (no damaged, no missing object);
 #   - every file of the site holds either its old or its new content;
@@ -131,6 +132,36 @@ for run in $(seq 1 "$RUNS"); do
 	unset BEFORE NOW
 done
 end=$(date +%s)
+
+# prune: kill -9 while packs are dropped and rewritten (each snapshot of
+# this small site adds a small pack; prune merges them and drops those
+# only old snapshots needed).  After every kill the vault verifies: no
+# object a snapshot or the quarantine needs is missing or damaged.
+PRUNE_RUNS=${PRUNE_RUNS:-$(( RUNS / 5 ))}
+new_contents() { # run: three snapshots with some files changed each time
+	for k in 1 2 3; do
+		for i in $(seq 1 $NF); do
+			(( RANDOM % 2 )) && printf 'run %d file %d v%d\n' "$1" "$i" "$k" >> "$(path_of $i)"
+		done
+		"$RONDA" snapshot -q --state "$ST" "$SITE" >/dev/null 2>&1 || fail "snapshot before prune"
+	done
+}
+op=prune run=0
+new_contents 0
+MS_PRUNE=$(ms_of "$RONDA" vault prune --state "$ST" --keep 2)
+pruned=0
+for run in $(seq 1 "$PRUNE_RUNS"); do
+	new_contents "$run"
+	"$RONDA" vault prune --state "$ST" --keep 2 >/dev/null 2>&1 &
+	pid=$!
+	ms=$(( (RANDOM * 32768 + RANDOM) % (MS_PRUNE + MS_PRUNE / 5 + 1) ))
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[[ $? == 137 ]] && pruned=$((pruned + 1))
+	out=$("$RONDA" vault verify --state "$ST" 2>&1) || fail "vault verify after a killed prune: $out"
+done
+echo "killloop: $PRUNE_RUNS prune runs ($pruned killed mid-run, prune takes about ${MS_PRUNE} ms); packs now: $(ls "$ST/vault/packs" | wc -l)"
 echo "killloop: $RUNS runs ($hits killed mid-run) in $((end - start)) s (seed $SEED): ${COUNT[snapshot]:-0} snapshot, ${COUNT[restore]:-0} restore, ${COUNT[quarantine]:-0} quarantine, ${COUNT[clean]:-0} clean; $n_tmp complete temporary files left by kills"
 "$RONDA" vault verify --state "$ST" >/dev/null || fail "final verify"
 "$RONDA" vault prune --state "$ST" --keep 1 >/dev/null || fail "prune after the loop"
