@@ -77,6 +77,8 @@ const struct ronda_hit *ronda_hits_first(const struct ronda_hits *h, unsigned id
 const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
 				      uint64_t lo, uint64_t hi);
 
+struct ronda_norm;
+
 /* What a detector sees of a file or of one decoded layer of it. */
 struct ronda_file {
 	const char *path;        /* as displayed: root as given + "/" + relpath */
@@ -92,6 +94,11 @@ struct ronda_file {
 
 	unsigned depth;          /* 0 as stored, n for the n-th decoded layer */
 	const char *layer;       /* "" or "base64_decode > gzinflate ..." */
+
+	/* This layer's normalised text, made once on first use by
+	 * ronda_norm_file() (text/normalize.h) and shared by the detectors
+	 * that read it; NULL until then. */
+	const struct ronda_norm *norm;
 
 	struct ronda_file_priv *priv;  /* engine internals */
 };

@@ -99,14 +99,13 @@ static int on_hit(const struct ronda_lex_hit *h, void *arg)
 	return 0;
 }
 
-static void tally_text(const struct deface *st, struct ronda_norm *n,
-		       const void *data, size_t len, struct tally *t)
+static void tally(const struct deface *st, const struct ronda_norm *n,
+		  struct tally *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->st = st;
 	t->first = SIZE_MAX;
 	t->n = n;
-	ronda_norm_run(n, data, len, RONDA_NORM_STRIP_TAGS);
 	ronda_lexicon_scan(st->lx, n->text, n->len, on_hit, t);
 }
 
@@ -198,7 +197,8 @@ static int deface_scan(void *state, struct ronda_file *f,
 	struct deface *st = state;
 	enum ronda_ftype type = f->cls.type;
 	bool idx = index_like(f->name);
-	struct ronda_norm n;
+	struct ronda_norm tn;
+	const struct ronda_norm *n;
 	struct tally all, title = {0};
 	struct ronda_buf d = RONDA_BUF_INIT(1024);
 	bool reported = false;
@@ -211,7 +211,7 @@ static int deface_scan(void *state, struct ronda_file *f,
 	if (!idx && type != RONDA_FT_HTML)
 		return RONDA_OK;
 
-	ronda_norm_init(&n, 1 << 20);
+	ronda_norm_init(&tn, 4096);
 	/* the title alone */
 	struct ronda_html_iter it;
 	struct ronda_html_tag tag;
@@ -220,13 +220,17 @@ static int deface_scan(void *state, struct ronda_file *f,
 	ronda_html_iter_init(&it, f->data, MIN(f->len, (size_t)256 << 10));
 	while (ronda_html_next(&it, &tag)) {
 		if (!tag.closing && !strcmp(tag.name, "title")) {
-			tally_text(st, &n, f->data + tag.body_start,
-				   tag.body_end - tag.body_start, &title);
+			ronda_norm_run(&tn, f->data + tag.body_start,
+				       tag.body_end - tag.body_start,
+				       RONDA_NORM_STRIP_TAGS);
+			tally(st, &tn, &title);
 			title_off = tag.start;
 			break;
 		}
 	}
-	tally_text(st, &n, f->data, f->len, &all);
+	/* the whole page, normalised once for this and the judol detector */
+	n = ronda_norm_file(f);
+	tally(st, n, &all);
 
 	int score = all.banner - 2 * all.neg;
 	unsigned nt = 0;
@@ -261,10 +265,10 @@ static int deface_scan(void *state, struct ronda_file *f,
 		reported = true;
 	}
 	if (reported)
-		remember(st, f, &n);
+		remember(st, f, n);
 out:
 	ronda_buf_release(&d);
-	ronda_norm_release(&n);
+	ronda_norm_release(&tn);
 	return RONDA_OK;
 }
 

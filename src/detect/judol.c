@@ -30,7 +30,6 @@
 #define MAX_HIDDEN_CLASSES 64
 #define MAX_META 8
 #define MAX_B64_LAYERS 8
-#define NORM_MAX ((size_t)2 << 20)
 #define CTA_NEAR 120          /* normalised bytes between a brand and a call */
 #define HTML_ALWAYS_MAX ((size_t)4 << 20)
 
@@ -86,7 +85,7 @@ struct region {
 struct scan {
 	const struct judol *st;
 	struct ronda_file *f;
-	struct ronda_norm n;
+	const struct ronda_norm *n;    /* the file's, shared with deface */
 	struct hit *hits;
 	size_t n_hits;
 	bool overflow;
@@ -153,7 +152,7 @@ static void score_range(struct scan *sc, size_t lo, size_t hi, size_t xlo,
 			size_t bl = MIN(h->ne - h->ns, sizeof(b) - 1);
 			bool seen = false;
 
-			memcpy(b, sc->n.text + h->ns, bl);
+			memcpy(b, sc->n->text + h->ns, bl);
 			b[bl] = '\0';
 			for (unsigned k = 0; k < s->n_brands; k++)
 				if (!strcmp(s->brands[k], b))
@@ -249,8 +248,8 @@ static int on_hit(const struct ronda_lex_hit *h, void *arg)
 	x->entry = h->entry;
 	x->ns = h->start;
 	x->ne = h->end;
-	x->off = (uint32_t)ronda_norm_offset(&sc->n, h->start);
-	x->fl = (uint8_t)ronda_norm_span_flags(&sc->n, h->start, h->end);
+	x->off = (uint32_t)ronda_norm_offset(sc->n, h->start);
+	x->fl = (uint8_t)ronda_norm_span_flags(sc->n, h->start, h->end);
 	return 0;
 }
 
@@ -767,10 +766,9 @@ static int analyse(struct scan *sc)
 	struct score body, all;
 	bool brand_page = false, spam_text = false;
 
-	ronda_norm_init(&sc->n, NORM_MAX);
-	ronda_norm_run(&sc->n, f->data, f->len, RONDA_NORM_STRIP_TAGS);
+	sc->n = ronda_norm_file(f);
 	sc->hits = ronda_file_alloc(f, MAX_HITS * sizeof(*sc->hits));
-	ronda_lexicon_scan(st->lx, sc->n.text, sc->n.len, on_hit, sc);
+	ronda_lexicon_scan(st->lx, sc->n->text, sc->n->len, on_hit, sc);
 	if (html) {
 		sc->links = ronda_file_alloc(f, MAX_LINKS * sizeof(*sc->links));
 		html_pass(sc);
@@ -824,7 +822,7 @@ static int analyse(struct scan *sc)
 		brand_page = true;
 	/* without calls to action or links: the vocabulary must be dense (a
 	 * long list of domains or a dictionary mentions everything once) */
-	bool dense = (uint64_t)MAX(words, 0) * 1024 >= (uint64_t)sc->n.len * 3;
+	bool dense = (uint64_t)MAX(words, 0) * 1024 >= (uint64_t)sc->n->len * 3;
 
 	if (body.n_brands >= 2 && body.strong >= 3 && words >= 20 && dense)
 		brand_page = true;
@@ -876,8 +874,8 @@ static int analyse(struct scan *sc)
 	if (all.n_obf >= 2 || (all.n_obf == 1 && all.spam >= 15)) {
 		ronda_buf_reset(&d);
 		ronda_buf_addf(&d, "%u disguised gambling term(s) (%zu look-alike, %zu hidden, %zu separated, %zu digit-letter); ",
-			       all.n_obf, sc->n.n_folded, sc->n.n_hidden,
-			       sc->n.n_joined, sc->n.n_leet);
+			       all.n_obf, sc->n->n_folded, sc->n->n_hidden,
+			       sc->n->n_joined, sc->n->n_leet);
 		describe(st, &all, &d);
 		ronda_report_ex(f, &rules[R_OBF], all.first_obf,
 				all.n_obf >= 2 ? -1 : RONDA_SEV_MEDIUM, 0, _("%s"), d.buf);
@@ -911,7 +909,6 @@ static int analyse(struct scan *sc)
 		}
 	}
 	ronda_buf_release(&d);
-	ronda_norm_release(&sc->n);
 	return RONDA_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detector.h"
 #include "core/error.h"
 #include "core/util.h"
 #include "text/normalize.h"
@@ -1052,6 +1053,27 @@ int ronda_norm_run(struct ronda_norm *n, const void *data, size_t len,
 	if (p.ref && !(opts & RONDA_NORM_NO_LEET))
 		pass3(n);
 	return RONDA_OK;
+}
+
+const struct ronda_norm *ronda_norm_file(struct ronda_file *f)
+{
+	struct ronda_norm *n;
+	size_t cap;
+
+	if (f->norm)
+		return f->norm;
+	cap = MIN(MIN(f->len, (size_t)UINT32_MAX), RONDA_NORM_FILE_MAX);
+	n = ronda_file_alloc(f, sizeof(*n));
+	memset(n, 0, sizeof(*n));
+	n->max_out = RONDA_NORM_FILE_MAX;
+	/* presized, so ronda_norm_run() never reallocates them */
+	n->alloc = cap + 1;
+	n->text = ronda_file_alloc(f, n->alloc);
+	n->map = ronda_file_alloc(f, n->alloc * sizeof(*n->map));
+	n->flags = ronda_file_alloc(f, n->alloc);
+	ronda_norm_run(n, f->data, f->len, RONDA_NORM_STRIP_TAGS);
+	f->norm = n;
+	return n;
 }
 
 unsigned ronda_norm_span_flags(const struct ronda_norm *n, size_t start,

@@ -102,6 +102,18 @@ void ronda_norm_release(struct ronda_norm *n);
 int ronda_norm_run(struct ronda_norm *n, const void *data, size_t len,
 		   unsigned opts);
 
+/*
+ * The normalised text of one file layer (RONDA_NORM_STRIP_TAGS, at most
+ * RONDA_NORM_FILE_MAX output bytes), made on the first call and shared by
+ * every detector that asks for the same layer: the gambling-spam and
+ * defacement detectors read the same words, so the file is normalised once.
+ * Memory comes from ronda_file_alloc() and lives as long as the file; the
+ * result must not be released.  Never NULL.
+ */
+#define RONDA_NORM_FILE_MAX ((size_t)2 << 20)
+struct ronda_file;
+const struct ronda_norm *ronda_norm_file(struct ronda_file *f);
+
 /* OR of flags over text[start..end) (clamped). */
 unsigned ronda_norm_span_flags(const struct ronda_norm *n, size_t start,
 			       size_t end);
