@@ -937,8 +937,33 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
 	ronda_pattern_add(di, "g[4@]c[o0]r|gac0r|sl0t|m4xw|maxw[1!]n|t0g[e3]l|tog3l",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
-	ronda_pattern_add(di, "[sg][^a-z0-9]{1,3}[la][^a-z0-9]{1,3}[oc][^a-z0-9]{1,3}[to]",
-			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
+	/* words spelled out with separators ("s.l.o.t", "g-a-c-o-r"), as a
+	 * set of literals: the general form (a letter class, a separator
+	 * class, ...) has no literal factor and doubled the cost of the whole
+	 * pattern database; other separators are still joined by the
+	 * normaliser once any other gate matches */
+	{
+		static const char *const words[] = { "slot", "gacor", "togel",
+						     "judi", "toto" };
+		static const char seps[] = ".-*_ |/~+";
+		struct ronda_buf re = RONDA_BUF_INIT(4096);
+
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			for (size_t k = 0; seps[k]; k++) {
+				if (re.len)
+					ronda_buf_addch(&re, '|');
+				for (const char *c = words[w]; *c; c++) {
+					if (c != words[w])
+						ronda_buf_addf(&re, "\\x%02X",
+							       (unsigned char)seps[k]);
+					ronda_buf_addch(&re, *c);
+				}
+			}
+		}
+		ronda_pattern_add(di, re.buf, RONDA_PAT_CASELESS | RONDA_PAT_SINGLE,
+				  P_OBF);
+		ronda_buf_release(&re);
+	}
 	ronda_pattern_add(di, "\\xF0\\x9D[\\x90-\\x9F]|\\xEF\\xBC[\\xA1-\\xBA]|"
 			  "\\xEF\\xBD[\\x81-\\x9A]|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|"
 			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
