@@ -31,7 +31,9 @@ static void usage(FILE *f)
 		"entries with what changed (content, mode, owner, group, type, target;\n"
 		"metadata when only size or mtime moved), scan every added or changed\n"
 		"file, and report files whose content changed while their mtime was\n"
-		"set back (integrity.timestomp).\n\n"
+		"set back (integrity.timestomp), and files added since the baseline\n"
+		"whose mtime is older than the baseline while their ctime is newer\n"
+		"(integrity.backdated).\n\n"
 		"  -s, --site NAME        the site (default: the one whose root is ROOT)\n"
 		"      --state DIR        state directory (default: $RONDA_STATE,\n"
 		"                         /var/lib/ronda as root, else $XDG_DATA_HOME/ronda)\n"
@@ -50,7 +52,7 @@ static void usage(FILE *f)
 		"    2  entries were removed\n"
 		"    4  entries were changed\n"
 		"    8  findings at or above --fail-on in added or changed files\n"
-		"       (integrity.timestomp included)\n"
+		"       (integrity.timestomp and integrity.backdated included)\n"
 		"   16  some entries could not be read; the check is incomplete\n"
 		"  0 means nothing changed.  125 means the check could not be done\n"
 		"  (bad usage, unknown site, no baseline, database error).\n"));
@@ -169,7 +171,8 @@ static void print_change(struct checkctx *x, const struct ronda_change *ch)
 				json_array_append_new(what, json_string(ronda_change_what_name(bit)));
 		json_object_set_new(o, "what", what);
 		if (ch->timestomp)
-			json_object_set_new(o, "timestomp", json_true());
+			json_object_set_new(o, ch->kind == RONDA_ADDED ? "backdated" : "timestomp",
+					    json_true());
 		if (ch->old)
 			json_object_set_new(o, "old", json_entry(ch->old));
 		if (ch->cur)
@@ -207,6 +210,8 @@ static void print_change(struct checkctx *x, const struct ronda_change *ch)
 			fputs(_("  TIMESTOMPED"), stdout);
 	} else if (e->type != RONDA_ET_FILE) {
 		printf("  (%s)", type_name(e->type));
+	} else if (ch->timestomp) {
+		fputs(_("  BACKDATED"), stdout);
 	}
 	if (e->type == RONDA_ET_LINK && e->target) {
 		struct ronda_buf t = RONDA_BUF_INIT(8192);
@@ -246,9 +251,9 @@ static void stomp_finding(struct checkctx *x, const struct ronda_change *ch,
 			  struct ronda_finding *f, struct ronda_buf *detail)
 {
 	memset(f, 0, sizeof(*f));
-	f->rule = &ronda_rule_timestomp;
-	f->severity = ronda_rule_timestomp.severity;
-	f->confidence = ronda_rule_timestomp.confidence;
+	f->rule = ronda_check_stomp_rule(ch);
+	f->severity = f->rule->severity;
+	f->confidence = f->rule->confidence;
 	f->count = 1;
 	ronda_check_timestomp_detail(ch, detail);
 	f->detail = detail->buf;
@@ -276,7 +281,8 @@ static void on_scan_result(const struct ronda_result *res, void *arg)
 	r2 = *res;
 	fv = xcalloc(res->n_findings + 1, sizeof(*fv));
 	/* worst first: after the findings at least as severe */
-	for (; k < res->n_findings && res->findings[k].severity >= ronda_rule_timestomp.severity; k++)
+	for (; k < res->n_findings &&
+	       res->findings[k].severity >= ronda_check_stomp_rule(ch)->severity; k++)
 		fv[k] = res->findings[k];
 	stomp_finding(x, ch, &fv[k], &detail);
 	for (size_t j = k; j < res->n_findings; j++)
@@ -426,8 +432,8 @@ static int run(int argc, char **argv)
 	ronda_db_close(db);
 	db = NULL;
 
-	x.stomped = xcalloc(x.c.n_timestomp + 1, sizeof(*x.stomped));
-	x.stomp_done = xcalloc(x.c.n_timestomp + 1, sizeof(*x.stomp_done));
+	x.stomped = xcalloc(x.c.n_timestomp + x.c.n_backdated + 1, sizeof(*x.stomped));
+	x.stomp_done = xcalloc(x.c.n_timestomp + x.c.n_backdated + 1, sizeof(*x.stomp_done));
 	for (size_t i = 0; i < x.c.n_changes; i++)
 		if (x.c.changes[i].timestomp)
 			x.stomped[x.n_stomped++] = x.c.changes[i].cur->path;
@@ -503,6 +509,7 @@ static int run(int argc, char **argv)
 		json_object_set_new(o, "removed", json_integer((json_int_t)x.c.n_removed));
 		json_object_set_new(o, "changed", json_integer((json_int_t)x.c.n_changed));
 		json_object_set_new(o, "timestomped", json_integer((json_int_t)x.c.n_timestomp));
+		json_object_set_new(o, "backdated", json_integer((json_int_t)x.c.n_backdated));
 		json_object_set_new(o, "findings", json_integer((json_int_t)n_findings));
 		json_object_set_new(o, "scanned", json_integer((json_int_t)n_scanned));
 		json_object_set_new(o, "entries", json_integer((json_int_t)x.c.cur.n));

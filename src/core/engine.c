@@ -42,9 +42,10 @@ const size_t ronda_n_fs_rules = ARRAY_SIZE(ronda_fs_rules);
 
 /* Rules reported outside the detectors (by `ronda check`), so that
  * `ronda rules` lists every rule ID a report can carry. */
-extern const struct ronda_rule ronda_rule_timestomp;
+extern const struct ronda_rule ronda_rule_timestomp, ronda_rule_backdated;
 static const struct ronda_rule *const extra_rules[] = {
 	&ronda_rule_timestomp,
+	&ronda_rule_backdated,
 };
 
 /* ---- patterns -------------------------------------------------------- */

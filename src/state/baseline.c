@@ -69,6 +69,8 @@ void ronda_tree_diff(const struct ronda_tree *old, const struct ronda_tree *cur,
 
 	while (i < old->n || j < cur->n) {
 		struct ronda_change c = { 0 };
+
+		c.since_ns = old->started_ns;
 		int cmp = i >= old->n ? 1 : j >= cur->n ? -1 :
 			  strcmp(old->v[i].path, cur->v[j].path);
 
@@ -78,6 +80,11 @@ void ronda_tree_diff(const struct ronda_tree *old, const struct ronda_tree *cur,
 		} else if (cmp > 0) {
 			c.kind = RONDA_ADDED;
 			c.cur = &cur->v[j++];
+			/* not there when the baseline was taken, yet it claims an
+			 * older mtime: backdated (1 s for coarse clocks) */
+			c.timestomp = c.cur->type == RONDA_ET_FILE && old->started_ns > 0 &&
+				      c.cur->mtime_ns < old->started_ns - 1000000000 &&
+				      c.cur->ctime_ns > old->started_ns;
 		} else {
 			c.kind = RONDA_CHANGED;
 			c.old = &old->v[i++];

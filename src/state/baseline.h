@@ -115,8 +115,12 @@ struct ronda_change {
 	const struct ronda_entry *old;  /* NULL when added */
 	const struct ronda_entry *cur;  /* NULL when removed */
 	unsigned what;                  /* RONDA_CHG_* for changed */
-	bool timestomp;                 /* content changed, mtime did not move
-					   forward, ctime did */
+	bool timestomp;                 /* changed: content changed, mtime did
+					   not move forward, ctime did; added
+					   (backdated): a file whose mtime is
+					   older than the baseline walk while
+					   its ctime is newer */
+	int64_t since_ns;               /* when the baseline walk began */
 };
 
 /* Names for RONDA_CHG_* bits ("content", "mode"...), NULL past the end. */

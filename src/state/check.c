@@ -16,6 +16,20 @@ const struct ronda_rule ronda_rule_timestomp = {
 	   "for other files changed around the same ctime"),
 };
 
+const struct ronda_rule ronda_rule_backdated = {
+	"integrity.backdated", RONDA_CAT_INTEGRITY, RONDA_SEV_MEDIUM, 70,
+	N_("file added since the baseline carries a modification time from before "
+	   "the baseline: its timestamp may have been set back to make it look old"),
+	N_("find out where the file came from; archives unpacked with their times "
+	   "(tar, unzip, cp -p, rsync -a) look the same: if it belongs to a "
+	   "deployment, accept it with 'ronda baseline --update -m WHY'"),
+};
+
+const struct ronda_rule *ronda_check_stomp_rule(const struct ronda_change *ch)
+{
+	return ch->kind == RONDA_ADDED ? &ronda_rule_backdated : &ronda_rule_timestomp;
+}
+
 static void add_change(const struct ronda_change *ch, void *arg)
 {
 	struct ronda_check *c = arg;
@@ -28,7 +42,9 @@ static void add_change(const struct ronda_change *ch, void *arg)
 	case RONDA_REMOVED: c->n_removed++; break;
 	case RONDA_CHANGED: c->n_changed++; break;
 	}
-	if (ch->timestomp)
+	if (ch->timestomp && ch->kind == RONDA_ADDED)
+		c->n_backdated++;
+	else if (ch->timestomp)
 		c->n_timestomp++;
 }
 
@@ -101,6 +117,15 @@ static void fmt_ns(struct ronda_buf *out, int64_t ns)
 void ronda_check_timestomp_detail(const struct ronda_change *ch, struct ronda_buf *out)
 {
 	ronda_buf_reset(out);
+	if (ch->kind == RONDA_ADDED) {
+		ronda_buf_addstr(out, _("added after the baseline of "));
+		fmt_ns(out, ch->since_ns);
+		ronda_buf_addstr(out, _(" with mtime "));
+		fmt_ns(out, ch->cur->mtime_ns);
+		ronda_buf_addstr(out, _(", ctime "));
+		fmt_ns(out, ch->cur->ctime_ns);
+		return;
+	}
 	ronda_buf_addstr(out, _("mtime "));
 	fmt_ns(out, ch->old->mtime_ns);
 	ronda_buf_addstr(out, " -> ");

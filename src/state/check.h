@@ -20,6 +20,10 @@
 #include "state/baseline.h"
 
 extern const struct ronda_rule ronda_rule_timestomp;
+/* A file added since the baseline whose mtime is older than the baseline
+ * while its ctime is newer (integrity.backdated, medium): ronda_change's
+ * timestomp flag on an added file. */
+extern const struct ronda_rule ronda_rule_backdated;
 
 struct ronda_check {
 	struct ronda_site site;
@@ -27,6 +31,7 @@ struct ronda_check {
 	struct ronda_change *changes;
 	size_t n_changes, alloc_changes;
 	uint64_t n_added, n_removed, n_changed, n_timestomp;
+	uint64_t n_backdated;       /* added files with timestomp set */
 };
 
 /* root and/or name select the site as in ronda_site_resolve (no creation).
@@ -40,7 +45,11 @@ void ronda_check_release(struct ronda_check *c);
  * (pointers into c->cur; free only the array). */
 size_t ronda_check_scan_list(const struct ronda_check *c, const char ***out);
 
-/* Describe a timestomped change in one line (mtime and ctime moves). */
+/* The rule a change with timestomp set is reported under. */
+const struct ronda_rule *ronda_check_stomp_rule(const struct ronda_change *ch);
+
+/* Describe a timestomped change in one line (mtime and ctime moves; for
+ * a backdated added file, its times against the baseline's). */
 void ronda_check_timestomp_detail(const struct ronda_change *ch, struct ronda_buf *out);
 
 #endif
