@@ -965,7 +965,11 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 		ronda_buf_release(&re);
 	}
 	ronda_pattern_add(di, "\\xF0\\x9D[\\x90-\\x9F]|\\xEF\\xBC[\\xA1-\\xBA]|"
-			  "\\xEF\\xBD[\\x81-\\x9A]|\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0|"
+			  "\\xEF\\xBD[\\x81-\\x9A]|"
+			  /* zero-width characters hide things between Latin
+			   * letters; Persian, Indic and Burmese text uses
+			   * ZWNJ/ZWJ/ZWSP in ordinary spelling */
+			  "[a-z0-9](?:\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0)|"
 			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
 			  "\\xF0\\x9F[\\x84\\x85]|(?:&#x?[0-9a-f]{2,6};){3}",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
