@@ -188,7 +188,16 @@ bool ronda_utf8_valid(const unsigned char *s, size_t n)
 		uint32_t cp;
 
 		if (c < 0x80) {
+			/* plain ASCII, eight bytes at a time */
+			uint64_t w;
+
 			i++;
+			while (n - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+				i += 8;
+			}
 			continue;
 		} else if ((c & 0xe0) == 0xc0) {
 			len = 2; cp = c & 0x1f;

@@ -101,6 +101,24 @@ static void test_utf8(void **unused)
 	assert_false(ronda_utf8_valid((const unsigned char *)"\xed\xa0\x80", 3));  /* surrogate */
 	assert_false(ronda_utf8_valid((const unsigned char *)"\xe2\x80", 2));      /* truncated */
 	assert_true(ronda_utf8_valid((const unsigned char *)"\xf0\x9d\x90\x80", 4)); /* math bold A */
+	/* the eight-bytes-at-a-time ASCII path: a bad byte at every position
+	 * of a long ASCII run, and a valid sequence right after one */
+	{
+		unsigned char b[64];
+
+		for (size_t at = 0; at < sizeof(b); at++) {
+			memset(b, 'a', sizeof(b));
+			b[at] = 0xff;
+			assert_false(ronda_utf8_valid(b, sizeof(b)));
+			assert_true(ronda_utf8_valid(b, at));
+			if (at + 2 <= sizeof(b)) {
+				b[at] = 0xc3;
+				b[at + 1] = 0xa9;   /* e acute */
+				assert_true(ronda_utf8_valid(b, sizeof(b)));
+				assert_false(ronda_utf8_valid(b, at + 1));
+			}
+		}
+	}
 }
 
 static void classify(const char *rel, const char *data, size_t len, struct ronda_class *c)
