@@ -31,7 +31,6 @@
 #define MAX_META 8
 #define MAX_B64_LAYERS 8
 #define CTA_NEAR 120          /* normalised bytes between a brand and a call */
-#define HTML_ALWAYS_MAX ((size_t)4 << 20)
 
 enum { R_HIDDEN, R_BRAND, R_META, R_OBF, R_LINKS, R_TEXT };
 
@@ -57,7 +56,14 @@ static const struct ronda_rule rules[] = {
 };
 
 /* prefilter pattern ids (engine matches on raw content) */
-enum { P_WORD = 1, P_OBF, P_BRAND };
+enum { P_WORD = 1, P_OBF, P_BRAND, P_WEAK };
+
+/* gate words that only count when a file has two different ones */
+static const char *const weak_words[] = {
+	"\\bslot", "\\bpoker", "\\bjackpot", "\\bolympus", "\\bparlay",
+	"\\bbandar", "\\bscatter", "\\btoto", "mahjong", "bonanza",
+	"\\brtp\\b", "\\bdepo\\b",
+};
 
 struct judol {
 	struct ronda_lexicon *lx;
@@ -931,10 +937,22 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	st->cat_neg = ronda_lexicon_cat(st->lx, "negative");
 
 	/* cheap gate on raw bytes; the real work happens on normalised text */
-	ronda_pattern_add(di, "gacor|togel|maxwin|sbobet|mahjong|bonanza|"
-			  "\\b(?:slot|judi|casino|kasino|poker|jackpot|olympus|"
-			  "parlay|bandar|scatter|toto)|\\b(?:rtp|depo)\\b",
+	/* words that are gambling on their own */
+	ronda_pattern_add(di, "gacor|togel|maxwin|sbobet|"
+			  "\\b(?:judi|casino|kasino)",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
+	/* "slot" with the words spam puts around it (a lone "slot" is also
+	 * a calendar slot, a MediaWiki revision slot, a Vue slot...) */
+	ronda_pattern_add(di, "\\bslot[^a-z0-9\\n]{0,3}(?:online|deposit|depo\\b|dana|pulsa|"
+			  "terpercaya|resmi|terbaru|hari|demo|thailand|kamboja|"
+			  "server|gampang|mudah|anti|viral|[0-9]{2,4}\\b)|"
+			  "(?:situs|daftar|agen|bandar|link|akun|main|login)[^a-z0-9\\n]{0,3}slot",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
+	/* words that are gambling only next to another one: each its own
+	 * id, so the scan can count how many different ones a file has */
+	for (size_t k = 0; k < ARRAY_SIZE(weak_words); k++)
+		ronda_pattern_add(di, weak_words[k],
+				  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WEAK + (unsigned)k);
 	ronda_pattern_add(di, "g[4@]c[o0]r|gac0r|sl0t|m4xw|maxw[1!]n|t0g[e3]l|tog3l",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
 	/* words spelled out with separators ("s.l.o.t", "g-a-c-o-r"), as a
@@ -945,17 +963,21 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	{
 		static const char *const words[] = { "slot", "gacor", "togel",
 						     "judi", "toto" };
-		static const char seps[] = ".-*_ |/~+";
+		static const char *const seps[] = { ".", "-", "*", "_", " ", "|",
+						    "/", "~", "+", ",", ". ",
+						    " . ", "- ", " - ", " * ",
+						    "  " };
 		struct ronda_buf re = RONDA_BUF_INIT(4096);
 
 		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
-			for (size_t k = 0; seps[k]; k++) {
+			for (size_t k = 0; k < ARRAY_SIZE(seps); k++) {
 				if (re.len)
 					ronda_buf_addch(&re, '|');
 				for (const char *c = words[w]; *c; c++) {
 					if (c != words[w])
-						ronda_buf_addf(&re, "\\x%02X",
-							       (unsigned char)seps[k]);
+						for (const char *p = seps[k]; *p; p++)
+							ronda_buf_addf(&re, "\\x%02X",
+								       (unsigned char)*p);
 					ronda_buf_addch(&re, *c);
 				}
 			}
@@ -989,13 +1011,90 @@ static void judol_release(void *state)
 	free(st);
 }
 
+/* Latin, Cyrillic or Greek letter bytes that fold to ASCII look-alikes:
+ * Latin-1 and Latin Extended-A/B, IPA, Greek, Cyrillic (lead bytes
+ * 0xC3..0xD1) and Latin Extended Additional (E1 B8..BB: "ḷọṭ") */
+static size_t lookalike_len(const unsigned char *s, size_t n)
+{
+	if (n >= 2 && s[0] >= 0xC3 && s[0] <= 0xD1 && (s[1] & 0xC0) == 0x80)
+		return 2;
+	if (n >= 3 && s[0] == 0xE1 && s[1] >= 0xB8 && s[1] <= 0xBB &&
+	    (s[2] & 0xC0) == 0x80)
+		return 3;
+	return 0;
+}
+
+static bool ascii_letter(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/*
+ * What the gate patterns cannot see in an HTML page without gate words:
+ * look-alike letters inside a Latin word ("ѕlоt gасоr" in Cyrillic), other
+ * characters between Latin letters (emoji separators) and attribute
+ * values long enough for try_base64() to decode.  One pass,
+ * memchr-driven for the quotes.
+ */
+static bool html_suspect(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		size_t l;
+		bool before, after;
+
+		if (s[i] < 0xC2)
+			continue;
+		l = lookalike_len(s + i, n - i);
+		before = i && ascii_letter(s[i - 1]);
+		if (l) {
+			after = i + l < n && ascii_letter(s[i + l]);
+			if (before || after)
+				return true;
+			i += l - 1;
+			continue;
+		}
+		/* any other character between two Latin letters: an emoji
+		 * or symbol used as a separator ("s🎰l🎰o🎰t") */
+		l = s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : 2;
+		if (before && i + l < n && ascii_letter(s[i + l]))
+			return true;
+	}
+	for (const char *quote = "\"'"; *quote; quote++) {
+		for (const unsigned char *q = s, *end = s + n;
+		     (q = memchr(q, *quote, (size_t)(end - q))) != NULL; q++) {
+			size_t run = 0;
+
+			while (q + 1 + run < end && run < 32 &&
+			       b64v(q[1 + run]) >= 0)
+				run++;
+			if (run >= 32)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool worth_a_look(const struct ronda_file *f,
+			 const struct ronda_hits *hits)
+{
+	size_t weak = 0;
+
+	if (ronda_hits_has(hits, P_WORD) || ronda_hits_has(hits, P_OBF) ||
+	    ronda_hits_has(hits, P_BRAND))
+		return true;
+	for (size_t k = 0; k < ARRAY_SIZE(weak_words); k++)
+		weak += ronda_hits_has(hits, P_WEAK + (unsigned)k);
+	if (weak >= 2)
+		return true;
+	return (f->cls.type == RONDA_FT_HTML || (f->cls.flags & RONDA_CF_HTML)) &&
+	       html_suspect(f->data, f->len);
+}
+
 static int judol_scan(void *state, struct ronda_file *f,
 		      const struct ronda_hits *hits)
 {
 	struct scan sc;
 	enum ronda_ftype t = f->cls.type;
-	bool html = t == RONDA_FT_HTML;
-
 	if (t != RONDA_FT_HTML && t != RONDA_FT_PHP && t != RONDA_FT_TEXT &&
 	    t != RONDA_FT_JSON)
 		return RONDA_OK;
@@ -1007,7 +1106,7 @@ static int judol_scan(void *state, struct ronda_file *f,
 			return RONDA_OK;
 	if (strstr(f->name, ".map.") || strstr(f->name, ".min."))
 		return RONDA_OK;
-	if (!hits->n && !(html && f->len <= HTML_ALWAYS_MAX))
+	if (!worth_a_look(f, hits))
 		return RONDA_OK;
 	memset(&sc, 0, sizeof(sc));
 	sc.st = state;
