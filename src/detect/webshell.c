@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 
 #include "core/detector.h"
 #include "core/error.h"
@@ -101,6 +102,9 @@ static const char *const markers[] = {
 	"r57shell", "r57_", "WSO_VERSION", "wso_version",
 };
 
+static void build_filters(void);
+static pthread_once_t filters_once = PTHREAD_ONCE_INIT;
+
 static int ws_init(struct ronda_detector_init *di, void **state)
 {
 	static const char *const sinks =
@@ -113,6 +117,7 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 		"scandir|opendir|unlink)\\b";
 	int err = 0;
 
+	pthread_once(&filters_once, build_filters);
 	err |= ronda_pattern_add(di, sinks, RONDA_PAT_CASELESS, P_SINK);
 	err |= ronda_pattern_add(di, "`", RONDA_PAT_LITERAL | RONDA_PAT_SINGLE, P_SINK);
 	err |= ronda_pattern_add(di, "\\$[A-Za-z_][A-Za-z0-9_]*\\s*(\\[[^\\]\\n]{0,64}\\]\\s*)?\\(",
@@ -179,11 +184,14 @@ struct ctx {
 	const unsigned char *s;
 	const struct ronda_php_tok *t;
 	size_t n;
-	size_t *match;              /* matching bracket of each opener, or n */
-	size_t *scope;              /* function body ('{' index) of each token */
-	struct taint *taint;        /* TAINT_SLOTS */
+	uint32_t *match;            /* matching bracket of each opener, or n */
+	uint32_t *scope;            /* function body ('{' index) of each token */
+	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
+	struct taint *taint;        /* entries, n_taint of alloc_taint */
 	unsigned n_taint;
+	size_t alloc_taint;
 	bool extract_input;         /* extract()/parse_str() of input */
+	bool php_input;             /* "php://input" is somewhere in the file */
 	size_t extract_scope;       /* ... in this function scope */
 	bool has_exec_sink;
 	bool reported[R__COUNT];
@@ -225,6 +233,45 @@ static bool word_in(const struct ctx *c, size_t i, const char *const *list)
 	return false;
 }
 
+/* A quick filter on identifier names: for each first letter (any other
+ * first byte shares slot 26) the set of lengths of the names in some
+ * lists.  A name whose (first letter, length) is not in the set is in none
+ * of those lists, so most identifiers skip the word-by-word compares. */
+struct name_filter {
+	uint32_t lens[27];
+};
+
+static struct name_filter taint_names;   /* names region_taint() tests */
+static struct name_filter call_names;    /* callees the sink checks test */
+
+static inline unsigned nf_slot(unsigned char c0)
+{
+	c0 |= 0x20;
+	return c0 >= 'a' && c0 <= 'z' ? (unsigned)(c0 - 'a') : 26;
+}
+
+static void nf_add(struct name_filter *nf, const char *w)
+{
+	size_t n = strlen(w);
+
+	nf->lens[nf_slot((unsigned char)w[0])] |= 1u << (n < 31 ? n : 31);
+}
+
+static void nf_add_list(struct name_filter *nf, const char *const *list)
+{
+	for (; *list; list++)
+		nf_add(nf, *list);
+}
+
+/* False only if the IDENT at i is certainly not a name added to nf. */
+static inline __attribute__((always_inline)) bool
+nf_may(const struct name_filter *nf, const struct ctx *c, size_t i)
+{
+	const struct ronda_php_tok *t = &c->t[i];
+
+	return nf->lens[nf_slot(c->s[t->off])] & (1u << (t->len < 31 ? t->len : 31));
+}
+
 static uint32_t hname(const unsigned char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
@@ -233,22 +280,38 @@ static uint32_t hname(const unsigned char *s, size_t n)
 	return h;
 }
 
+/* The taint entry of a variable in a scope (created if asked).  The hash
+ * table holds 16-bit indexes into a growing entry array, so a file that
+ * taints a few variables touches a few KB, not TAINT_SLOTS entries.  A
+ * returned pointer is valid until the next call that creates an entry. */
 static struct taint *taint_slot(struct ctx *c, size_t scope,
 				const unsigned char *name, size_t len, bool create)
 {
 	uint32_t h = hname(name, len) ^ (uint32_t)(scope * 2654435761u);
 
+	if (!c->taint_idx) {
+		if (!create)
+			return NULL;
+		c->taint_idx = xcalloc(TAINT_SLOTS, sizeof(*c->taint_idx));
+	}
 	for (unsigned k = 0; k < TAINT_SLOTS; k++) {
-		struct taint *e = &c->taint[(h + k) % TAINT_SLOTS];
-		if (!e->name) {
+		uint16_t *slot = &c->taint_idx[(h + k) % TAINT_SLOTS];
+		struct taint *e;
+
+		if (!*slot) {
 			if (!create || c->n_taint >= TAINT_MAX)
 				return NULL;
+			c->taint = xgrow(c->taint, &c->alloc_taint, c->n_taint + 1,
+					 sizeof(*c->taint));
+			e = &c->taint[c->n_taint++];
+			memset(e, 0, sizeof(*e));
 			e->name = name;
 			e->len = len;
 			e->scope = scope;
-			c->n_taint++;
+			*slot = (uint16_t)c->n_taint;
 			return e;
 		}
+		e = &c->taint[*slot - 1];
 		if (e->len == len && e->scope == scope && !memcmp(e->name, name, len))
 			return e;
 	}
@@ -259,17 +322,22 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
  * of every token in another (variables are tracked per function). */
 static void match_brackets(struct ctx *c)
 {
-	size_t *stack = xmalloc(sizeof(size_t) * (c->n + 1)), sp = 0;
+	uint32_t *stack = xmalloc(sizeof(*stack) * (c->n + 1));
+	size_t sp = 0;
 	bool *body = xcalloc(c->n + 1, sizeof(bool));
 
-	c->match = xmalloc(sizeof(size_t) * (c->n + 1));
-	c->scope = xmalloc(sizeof(size_t) * (c->n + 1));
+	c->match = xmalloc(sizeof(*c->match) * (c->n + 1));
+	c->scope = xmalloc(sizeof(*c->scope) * (c->n + 1));
 	for (size_t i = 0; i < c->n; i++) {
-		c->match[i] = c->n;
-		if (op(c, i, "(") || op(c, i, "[") || op(c, i, "{")) {
-			stack[sp++] = i;
-		} else if ((op(c, i, ")") || op(c, i, "]") || op(c, i, "}")) && sp) {
-			c->match[stack[--sp]] = i;
+		const struct ronda_php_tok *t = &c->t[i];
+
+		c->match[i] = (uint32_t)c->n;
+		if (t->type != RONDA_PHP_OP || t->op[1])
+			continue;
+		if (t->op[0] == '(' || t->op[0] == '[' || t->op[0] == '{') {
+			stack[sp++] = (uint32_t)i;
+		} else if ((t->op[0] == ')' || t->op[0] == ']' || t->op[0] == '}') && sp) {
+			c->match[stack[--sp]] = (uint32_t)i;
 		}
 	}
 	for (size_t i = 0; i < c->n; i++) {
@@ -291,7 +359,7 @@ static void match_brackets(struct ctx *c)
 	sp = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (body[i]) {
-			stack[sp++] = i;
+			stack[sp++] = (uint32_t)i;
 		} else if (sp && op(c, i, "}") && c->match[stack[sp - 1]] == i) {
 			c->scope[i] = stack[--sp] + 1;
 			continue;
@@ -395,6 +463,18 @@ static const char *const fetchers[] = {
 	"stream_get_contents", "fgets", "fread", NULL,
 };
 
+/* A string literal whose first 10 bytes hold "http://", "https://" or
+ * "ftp://" (after the quote, a 'b' prefix or a little space). */
+static bool url_near_start(const unsigned char *p, size_t len)
+{
+	size_t lim = MIN(len, 10);
+
+	if (len <= 8 || !memchr(p, ':', lim))
+		return false;
+	return memmem(p, lim, "http://", 7) || memmem(p, lim, "https://", 8) ||
+	       memmem(p, lim, "ftp://", 6);
+}
+
 /* Taint of the tokens [i, j); *src gets a description of the first source. */
 static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			     size_t src_size)
@@ -410,6 +490,15 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		unsigned b = 0;
 		size_t src_end = k + 1;
 
+		if (t->type == RONDA_PHP_IDENT && !nf_may(&taint_names, c, k)) {
+			/* a name none of the lists below has: a constant, or an
+			 * unknown function whose result is derived from its input */
+			if (!op(c, k + 1, "("))
+				has_const = true;
+			else if (c->match[k + 1] < c->n && c->match[k + 1] > derived_until)
+				derived_until = c->match[k + 1];
+			continue;
+		}
 		if (t->type == RONDA_PHP_IDENT && t->len == 5 && word(c, k, "array"))
 			continue;    /* the most common name in data files */
 		if (t->type == RONDA_PHP_IDENT && word_in(c, k, sanitizers) &&
@@ -469,13 +558,13 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 				src_end = c->match[k + 1] + 1;
 		} else if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
 			has_const = true;
-			if (t->len >= 11 && memmem(c->s + t->off, t->len, "php://input", 11))
+			if (c->php_input && t->len >= 11 &&
+			    memmem(c->s + t->off, t->len, "php://input", 11))
 				b = T_INPUT;
-			else if (t->len > 8 && (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
-						 memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
-						 memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6)))
+			else if (url_near_start(c->s + t->off, t->len))
 				lit_remote = T_REMOTE;
 			if ((t->flags & RONDA_PHP_TF_INTERP) &&
+			    memmem(c->s + t->off, t->len, "$_", 2) &&
 			    (memmem(c->s + t->off, t->len, "$_GET", 5) ||
 			     memmem(c->s + t->off, t->len, "$_POST", 6) ||
 			     memmem(c->s + t->off, t->len, "$_REQUEST", 9) ||
@@ -873,10 +962,8 @@ static void check_include(struct ctx *c, size_t i)
 	}
 	for (size_t k = i + 1; k < e; k++) {
 		const struct ronda_php_tok *t = &c->t[k];
-		if ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) && t->len > 8 &&
-		    (memmem(c->s + t->off, MIN(t->len, 10), "http://", 7) ||
-		     memmem(c->s + t->off, MIN(t->len, 10), "https://", 8) ||
-		     memmem(c->s + t->off, MIN(t->len, 10), "ftp://", 6))) {
+		if ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) &&
+		    url_near_start(c->s + t->off, t->len)) {
 			report(c, R_REMOTE_CODE, i,
 			       (c->f->cls.flags & RONDA_CF_EXT_PHP) ? -1 : RONDA_SEV_MEDIUM,
 			       "%s", _("a remote URL is included as PHP"));
@@ -956,20 +1043,20 @@ static void check_upload(struct ctx *c, size_t i)
 enum { FM_LIST = 1, FM_READ = 2, FM_WRITE = 4, FM_DELETE = 8, FM_RENAME = 16,
        FM_CHMOD = 32, FM_UPLOAD = 64 };
 
+static const struct { const char *name; unsigned group; } fo[] = {
+	{ "scandir", FM_LIST }, { "opendir", FM_LIST }, { "glob", FM_LIST },
+	{ "readfile", FM_READ }, { "file_get_contents", FM_READ },
+	{ "highlight_file", FM_READ }, { "show_source", FM_READ },
+	{ "file_put_contents", FM_WRITE }, { "fopen", FM_WRITE },
+	{ "mkdir", FM_WRITE }, { "touch", FM_CHMOD },
+	{ "unlink", FM_DELETE }, { "rmdir", FM_DELETE },
+	{ "rename", FM_RENAME }, { "copy", FM_RENAME },
+	{ "chmod", FM_CHMOD }, { "chown", FM_CHMOD },
+	{ "move_uploaded_file", FM_UPLOAD },
+};
+
 static void check_file_op(struct ctx *c, size_t i)
 {
-	static const struct { const char *name; unsigned group; } fo[] = {
-		{ "scandir", FM_LIST }, { "opendir", FM_LIST }, { "glob", FM_LIST },
-		{ "readfile", FM_READ }, { "file_get_contents", FM_READ },
-		{ "highlight_file", FM_READ }, { "show_source", FM_READ },
-		{ "file_put_contents", FM_WRITE }, { "fopen", FM_WRITE },
-		{ "mkdir", FM_WRITE }, { "touch", FM_CHMOD },
-		{ "unlink", FM_DELETE }, { "rmdir", FM_DELETE },
-		{ "rename", FM_RENAME }, { "copy", FM_RENAME },
-		{ "chmod", FM_CHMOD }, { "chown", FM_CHMOD },
-		{ "move_uploaded_file", FM_UPLOAD },
-	};
-
 	for (size_t k = 0; k < ARRAY_SIZE(fo); k++) {
 		if (!word(c, i, fo[k].name))
 			continue;
@@ -1005,9 +1092,10 @@ static bool is_hex_hash(const unsigned char *s, size_t n)
 }
 
 /* md5($_POST['p']) == 'hex' (either side, or through a variable). */
+static const char *const hashes[] = { "md5", "sha1", "hash", "crypt", NULL };
+
 static bool check_gate(struct ctx *c, size_t i)
 {
-	static const char *const hashes[] = { "md5", "sha1", "hash", "crypt", NULL };
 	size_t close, other;
 	const struct ronda_php_tok *t;
 	bool cmp;
@@ -1134,6 +1222,30 @@ static unsigned handle_blobs(struct ctx *c)
 	return sent;
 }
 
+static void build_filters(void)
+{
+	static const char *const taint_more[] = {
+		"getallheaders", "apache_request_headers", "curl_exec", "array",
+		"null", "true", "false", NULL,
+	};
+	static const char *const call_more[] = {
+		"create_function", "preg_replace", "move_uploaded_file", "copy", NULL,
+	};
+
+	nf_add_list(&taint_names, sanitizers);
+	nf_add_list(&taint_names, passthrough);
+	nf_add_list(&taint_names, decoders);
+	nf_add_list(&taint_names, taint_more);
+	nf_add_list(&call_names, code_sinks);
+	nf_add_list(&call_names, shell_sinks);
+	nf_add_list(&call_names, call_more);
+	nf_add_list(&call_names, hashes);
+	for (size_t k = 0; k < ARRAY_SIZE(callbacks); k++)
+		nf_add(&call_names, callbacks[k].name);
+	for (size_t k = 0; k < ARRAY_SIZE(fo); k++)
+		nf_add(&call_names, fo[k].name);
+}
+
 static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *hits)
 {
 	struct ctx c;
@@ -1147,6 +1259,9 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	memset(&c, 0, sizeof(c));
 	c.f = f;
 	c.s = f->data;
+	/* P_SOURCE includes a caseless php://input: no hit, no need to look */
+	c.php_input = ronda_hits_has(hits, P_SOURCE) &&
+		      memmem(f->data, f->len, "php://input", 11) != NULL;
 
 	if (f->len <= 32768 && ronda_hits_has(hits, P_ERRPAGE) &&
 	    ronda_hits_has(hits, P_PASSWORD_INPUT) &&
@@ -1168,7 +1283,6 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		c.deob = ronda_php_deob_new(&lim);
 		ronda_php_deob_run(c.deob, f->data, f->len, flags);
 		c.t = ronda_php_deob_tokens(c.deob, &c.n);
-		c.taint = xcalloc(TAINT_SLOTS, sizeof(*c.taint));
 		match_brackets(&c);
 		if (ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
 		    (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH)))
@@ -1196,7 +1310,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 					check_include(&c, i);
 					continue;
 				}
-				if (!op(&c, i + 1, "(") || c.match[i + 1] >= c.n)
+				if (!op(&c, i + 1, "(") || c.match[i + 1] >= c.n ||
+				    !nf_may(&call_names, &c, i))
 					continue;
 				check_call_sinks(&c, i);
 				if (word(&c, i, "move_uploaded_file") || word(&c, i, "copy"))
@@ -1244,6 +1359,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	free(c.match);
 	free(c.scope);
 	free(c.taint);
+	free(c.taint_idx);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
 }

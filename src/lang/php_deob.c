@@ -11,6 +11,7 @@
  * and every byte produced is charged against the run's budget, so hostile
  * input cannot make a run quadratic or unbounded.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -776,12 +777,31 @@ static const struct fn fns[] = {
 	{ "intval", NULL, 1, 1 },
 };
 
+/* For each first letter (slot 26: any other byte), the lengths of the
+ * names in fns[]: most identifiers are rejected by one table test. */
+static uint32_t fn_lens[27];
+static pthread_once_t fn_lens_once = PTHREAD_ONCE_INIT;
+
+static unsigned fn_slot(unsigned char c0)
+{
+	c0 |= 0x20;
+	return c0 >= 'a' && c0 <= 'z' ? (unsigned)(c0 - 'a') : 26;
+}
+
+static void fn_lens_build(void)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
+		fn_lens[fn_slot((unsigned char)fns[k].name[0])] |=
+			1u << MIN(strlen(fns[k].name), (size_t)31);
+}
+
 static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
 {
 	const struct ronda_php_tok *t = tok(d, i);
 	unsigned char c0;
 
-	if (t->type != RONDA_PHP_IDENT)
+	if (t->type != RONDA_PHP_IDENT ||
+	    !(fn_lens[fn_slot(d->src[t->off])] & (1u << MIN(t->len, 31u))))
 		return NULL;
 	c0 = d->src[t->off] | 0x20;   /* a first-byte reject before the compare */
 	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
@@ -1466,6 +1486,8 @@ static void add_blob(struct ronda_php_deob *d, struct val *v, size_t offset,
 		d->truncated = true;
 		return;
 	}
+	if (!d->blobs)   /* most files have none: allocated on the first */
+		d->blobs = xmalloc(d->lim.max_blobs * sizeof(*d->blobs));
 	b = &d->blobs[d->n_blobs++];
 	memset(b, 0, sizeof(*b));
 	b->data = v->s;
@@ -1539,6 +1561,12 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 	bool has_key = false, append = false, cat;
 
 	memset(&key, 0, sizeof(key));
+	/* most variables are read, not assigned: no name copy for those */
+	if (tok(d, i)->type == RONDA_PHP_VARIABLE && !is_op(d, i + 1, "=") &&
+	    !is_op(d, i + 1, ".=") && !is_op(d, i + 1, "[")) {
+		(*ip)++;
+		return;
+	}
 	if (!eval_var_name(d, &j, &name, &nl)) {
 		(*ip)++;
 		return;
@@ -1627,7 +1655,7 @@ static bool root_sink(struct ronda_php_deob *d, size_t *ip)
 	size_t i = *ip, j;
 	struct val v;
 
-	if (prev_is_member(d, i) || !is_op(d, i + 1, "("))
+	if (!is_op(d, i + 1, "(") || prev_is_member(d, i))
 		return false;
 	j = i + 2;
 	if (in_list_word(d, i, eval_sinks)) {
@@ -1702,12 +1730,12 @@ struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *li
 {
 	struct ronda_php_deob *d = xcalloc(1, sizeof(*d));
 
+	pthread_once(&fn_lens_once, fn_lens_build);
 	d->lim = limits ? *limits : ronda_php_deob_default_limits;
 	if (d->lim.max_blobs == 0)
 		d->lim.max_blobs = 1;
 	if (d->lim.max_vars > SYM_SLOTS / 2)
 		d->lim.max_vars = SYM_SLOTS / 2;
-	d->blobs = xcalloc(d->lim.max_blobs, sizeof(*d->blobs));
 	return d;
 }
 
@@ -1730,6 +1758,13 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 	reset(d);
 	d->src = src;
 	d->len = len;
+	/* room for one token per 4 bytes up front: code averages 5-8 bytes a
+	 * token, data tables 2-3; one doubling at most after that */
+	if (d->alloc_toks < MIN(len / 4 + 64, d->lim.max_tokens)) {
+		free(d->toks);
+		d->alloc_toks = MIN(len / 4 + 64, d->lim.max_tokens);
+		d->toks = xmalloc(d->alloc_toks * sizeof(*d->toks));
+	}
 	ronda_php_lex_init(&lx, src, len, flags);
 	while (ronda_php_lex_next(&lx, &t)) {
 		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
@@ -1738,7 +1773,9 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 			d->truncated = true;
 			break;
 		}
-		d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1, sizeof(*d->toks));
+		if (d->n_toks >= d->alloc_toks)
+			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
+					sizeof(*d->toks));
 		d->toks[d->n_toks++] = t;
 	}
 	for (size_t i = 0; i < d->n_toks;) {
@@ -1758,8 +1795,10 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		if (tk->type == RONDA_PHP_IDENT) {
 			if (root_sink(d, &i))
 				continue;
-			if (!prev_is_member(d, i) && find_fn(d, i) && is_op(d, i + 1, "(") &&
-			    find_fn(d, i)->step) {
+			const struct fn *fn;
+
+			if (is_op(d, i + 1, "(") && (fn = find_fn(d, i)) != NULL &&
+			    fn->step && !prev_is_member(d, i)) {
 				root_call(d, &i);
 				continue;
 			}

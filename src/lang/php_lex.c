@@ -11,21 +11,41 @@
 #include "lang/php_lex.h"
 #include "core/util.h"
 
-static bool is_ident_start(unsigned char c)
+/* Byte classes: one table lookup instead of a chain of compares per byte. */
+enum { C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4 };
+
+#define R4(x) x, x, x, x
+#define R8(x) R4(x), R4(x)
+#define R16(x) R8(x), R8(x)
+static const unsigned char cls[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0,
+	/* 0x10 */ R16(0),
+	/* 0x20 */ C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x30 */ R8(C_DIGIT), C_DIGIT, C_DIGIT, 0, 0, 0, 0, 0, 0,
+	/* 0x40 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
+	/* 0x50 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, 0, 0, 0, 0, C_IDSTART,
+	/* 0x60 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
+	/* 0x70 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, 0, 0, 0, 0, 0,
+	/* 0x80 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
+	/* 0xc0 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
+};
+#undef R4
+#undef R8
+#undef R16
+
+static inline bool is_ident_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       c >= 0x80;
+	return cls[c] & C_IDSTART;
 }
 
-static bool is_ident(unsigned char c)
+static inline bool is_ident(unsigned char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9');
+	return cls[c] & (C_IDSTART | C_DIGIT);
 }
 
-static bool is_space(unsigned char c)
+static inline bool is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
+	return cls[c] & C_SPACE;
 }
 
 static unsigned char lower(unsigned char c)
@@ -47,7 +67,7 @@ void ronda_php_lex_init(struct ronda_php_lexer *lx, const void *src,
 			size_t len, unsigned flags)
 {
 	lx->src = src;
-	lx->len = len;
+	lx->len = len > UINT32_MAX ? UINT32_MAX : len;
 	lx->pos = 0;
 	lx->in_code = (flags & RONDA_PHP_LEX_CODE) != 0;
 }
@@ -111,29 +131,39 @@ static bool lex_html(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 static void skip_trivia(struct ronda_php_lexer *lx)
 {
 	const unsigned char *s = lx->src;
-	size_t n = lx->len;
+	size_t n = lx->len, pos = lx->pos;
 
-	while (lx->pos < n) {
-		unsigned char c = s[lx->pos];
+	while (pos < n) {
+		unsigned char c = s[pos];
 
 		if (is_space(c)) {
-			lx->pos++;
-		} else if (c == '#' && !(lx->pos + 1 < n && s[lx->pos + 1] == '[')) {
+			pos++;
+		} else if (c == '#' && !(pos + 1 < n && s[pos + 1] == '[')) {
 			goto line;
-		} else if (c == '/' && lx->pos + 1 < n && s[lx->pos + 1] == '/') {
+		} else if (c == '/' && pos + 1 < n && s[pos + 1] == '/') {
 line:
-			while (lx->pos < n && s[lx->pos] != '\n' &&
-			       !(s[lx->pos] == '?' && lx->pos + 1 < n &&
-				 s[lx->pos + 1] == '>'))
-				lx->pos++;
-		} else if (c == '/' && lx->pos + 1 < n && s[lx->pos + 1] == '*') {
-			const unsigned char *e = lx->pos + 2 < n ?
-				memmem(s + lx->pos + 2, n - lx->pos - 2, "*/", 2) : NULL;
-			lx->pos = e ? (size_t)(e - s) + 2 : n;
+			while (pos < n && s[pos] != '\n' &&
+			       !(s[pos] == '?' && pos + 1 < n && s[pos + 1] == '>'))
+				pos++;
+		} else if (c == '/' && pos + 1 < n && s[pos + 1] == '*') {
+			/* the closing '/' is rarer than '*' in doc comments */
+			size_t k = pos + 3;
+			const unsigned char *e;
+
+			pos = n;
+			while (k < n && (e = memchr(s + k, '/', n - k)) != NULL) {
+				k = (size_t)(e - s);
+				if (s[k - 1] == '*') {
+					pos = k + 1;
+					break;
+				}
+				k++;
+			}
 		} else {
-			return;
+			break;
 		}
 	}
+	lx->pos = pos;
 }
 
 /* Scan a "{$...}" or "${...}" interpolation starting at s[i] == '{' or the
@@ -322,37 +352,71 @@ static size_t cast_at(const unsigned char *s, size_t i, size_t n)
 	return 0;
 }
 
-struct op { const char *s; size_t n; };
-#define OP(x) { x, sizeof(x) - 1 }
-static const struct op ops[] = {
-	OP("<=>"), OP("**="), OP("..."), OP("<<="), OP(">>="), OP("==="),
-	OP("!=="), OP("?\?="), OP("?->"), OP("++"), OP("--"), OP("->"),
-	OP("=>"), OP("::"), OP("=="), OP("!="), OP("<>"), OP("<="), OP(">="),
-	OP("&&"), OP("||"), OP("?\?"), OP("+="), OP("-="), OP("*="), OP("/="),
-	OP(".="), OP("%="), OP("&="), OP("|="), OP("^="), OP("<<"), OP(">>"),
-	OP("**"), OP("#["),
-};
-#undef OP
+/* Length of the operator at p: the longest of PHP's two- and three-byte
+ * operators that starts there, else 1. */
+static size_t op_len(const unsigned char *p, size_t left)
+{
+	unsigned char b = left > 1 ? p[1] : 0, c = left > 2 ? p[2] : 0;
+
+	switch (p[0]) {
+	case '<':
+		if ((b == '=' && c == '>') || (b == '<' && c == '='))
+			return 3;
+		return b == '>' || b == '=' || b == '<' ? 2 : 1;
+	case '*':
+		if (b == '*')
+			return c == '=' ? 3 : 2;
+		return b == '=' ? 2 : 1;
+	case '.':
+		if (b == '.' && c == '.')
+			return 3;
+		return b == '=' ? 2 : 1;
+	case '>':
+		if (b == '>')
+			return c == '=' ? 3 : 2;
+		return b == '=' ? 2 : 1;
+	case '=':
+		if (b == '=')
+			return c == '=' ? 3 : 2;
+		return b == '>' ? 2 : 1;
+	case '!':
+		if (b == '=')
+			return c == '=' ? 3 : 2;
+		return 1;
+	case '?':
+		if (b == '?')
+			return c == '=' ? 3 : 2;
+		return b == '-' && c == '>' ? 3 : 1;
+	case '+':
+		return b == '+' || b == '=' ? 2 : 1;
+	case '-':
+		return b == '-' || b == '>' || b == '=' ? 2 : 1;
+	case ':':
+		return b == ':' ? 2 : 1;
+	case '&':
+		return b == '&' || b == '=' ? 2 : 1;
+	case '|':
+		return b == '|' || b == '=' ? 2 : 1;
+	case '/': case '%': case '^':
+		return b == '=' ? 2 : 1;
+	case '#':
+		return b == '[' ? 2 : 1;
+	default:
+		return 1;
+	}
+}
 
 static void lex_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 {
 	const unsigned char *p = lx->src + lx->pos;
-	size_t left = lx->len - lx->pos, n = 1;
+	size_t n = op_len(p, lx->len - lx->pos);
 
-	/* only these characters start an operator longer than one byte */
-	if (left > 1 && strchr("<*.>=!?+-:&|/%^#", p[0]) && p[0]) {
-		for (size_t k = 0; k < ARRAY_SIZE(ops); k++) {
-			if (ops[k].s[0] != p[0] || ops[k].n > left ||
-			    memcmp(p, ops[k].s, ops[k].n))
-				continue;
-			n = ops[k].n;
-			break;
-		}
-	}
 	t->type = RONDA_PHP_OP;
-	memcpy(t->op, p, n);
-	t->op[n] = '\0';
-	t->len = n;
+	t->op[0] = (char)p[0];
+	t->op[1] = n > 1 ? (char)p[1] : '\0';
+	t->op[2] = n > 2 ? (char)p[2] : '\0';
+	t->op[3] = '\0';
+	t->len = (uint32_t)n;
 	lx->pos += n;
 }
 
@@ -398,72 +462,90 @@ bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 	memset(t, 0, sizeof(*t));
 	if (!lx->in_code) {
 		if (lx->pos >= n) {
-			t->off = n;
+			t->off = (uint32_t)n;
 			return false;
 		}
 		return lex_html(lx, t);
 	}
 	skip_trivia(lx);
-	t->off = lx->pos;
-	if (lx->pos >= n)
-		return false;
 	i = lx->pos;
+	t->off = (uint32_t)i;
+	if (i >= n)
+		return false;
 	c = s[i];
-	if (c == '?' && i + 1 < n && s[i + 1] == '>') {
-		t->type = RONDA_PHP_CLOSE_TAG;
-		i += 2;
-		if (i < n && s[i] == '\n')
-			i++;
-		else if (i + 1 < n && s[i] == '\r' && s[i + 1] == '\n')
-			i += 2;
-		t->len = i - t->off;
-		lx->pos = i;
-		lx->in_code = false;
-		return true;
-	}
-	if (c == '$' && i + 1 < n && is_ident_start(s[i + 1])) {
-		i += 2;
-		while (i < n && is_ident(s[i]))
-			i++;
-		t->type = RONDA_PHP_VARIABLE;
-		t->len = i - t->off;
-		lx->pos = i;
-		return true;
-	}
-	if ((c == 'b' || c == 'B') && i + 1 < n &&
-	    (s[i + 1] == '\'' || s[i + 1] == '"')) {
-		lx->pos++;
-		lex_quoted(lx, t, s[i + 1]);
-		return true;
-	}
-	if (is_ident_start(c)) {
-		while (i < n && is_ident(s[i]))
-			i++;
+	switch (cls[c]) {
+	case C_IDSTART:
+		if ((c == 'b' || c == 'B') && i + 1 < n &&
+		    (s[i + 1] == '\'' || s[i + 1] == '"')) {
+			lx->pos++;
+			lex_quoted(lx, t, s[i + 1]);
+			return true;
+		}
+		for (i++; i < n && is_ident(s[i]); i++)
+			;
 		t->type = RONDA_PHP_IDENT;
-		t->len = i - t->off;
+		t->len = (uint32_t)(i - t->off);
 		lx->pos = i;
 		return true;
-	}
-	if ((c >= '0' && c <= '9') ||
-	    (c == '.' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+	case C_DIGIT:
 		lex_number(lx, t);
 		return true;
+	default:
+		break;
 	}
-	if (c == '\'' || c == '"' || c == '`') {
+	switch (c) {
+	case '?':
+		if (i + 1 < n && s[i + 1] == '>') {
+			t->type = RONDA_PHP_CLOSE_TAG;
+			i += 2;
+			if (i < n && s[i] == '\n')
+				i++;
+			else if (i + 1 < n && s[i] == '\r' && s[i + 1] == '\n')
+				i += 2;
+			t->len = (uint32_t)(i - t->off);
+			lx->pos = i;
+			lx->in_code = false;
+			return true;
+		}
+		break;
+	case '$':
+		if (i + 1 < n && is_ident_start(s[i + 1])) {
+			for (i += 2; i < n && is_ident(s[i]); i++)
+				;
+			t->type = RONDA_PHP_VARIABLE;
+			t->len = (uint32_t)(i - t->off);
+			lx->pos = i;
+			return true;
+		}
+		break;
+	case '.':
+		if (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') {
+			lex_number(lx, t);
+			return true;
+		}
+		break;
+	case '\'':
+	case '"':
+	case '`':
 		lex_quoted(lx, t, c);
 		return true;
-	}
-	if (c == '<' && n - i >= 4 && s[i + 1] == '<' && s[i + 2] == '<' &&
-	    lex_heredoc(lx, t))
-		return true;
-	if (c == '(') {
+	case '<':
+		if (n - i >= 4 && s[i + 1] == '<' && s[i + 2] == '<' &&
+		    lex_heredoc(lx, t))
+			return true;
+		break;
+	case '(': {
 		size_t k = cast_at(s, i, n);
 		if (k) {
 			t->type = RONDA_PHP_CAST;
-			t->len = k;
+			t->len = (uint32_t)k;
 			lx->pos += k;
 			return true;
 		}
+		break;
+	}
+	default:
+		break;
 	}
 	lex_op(lx, t);
 	return true;
