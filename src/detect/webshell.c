@@ -1172,11 +1172,17 @@ static unsigned handle_blobs(struct ctx *c)
 
 	for (size_t k = 0; k < n; k++) {
 		const struct ronda_php_blob *bl = &b[k];
-		size_t ti = 0;
+		size_t ti = 0, hi = c->n;
 
-		/* token index of the blob, for reporting */
-		while (ti < c->n && c->t[ti].off < bl->offset)
-			ti++;
+		/* token index of the blob, for reporting: the first token at or
+		 * after its offset (tokens are in source order) */
+		while (ti < hi) {
+			size_t mid = ti + (hi - ti) / 2;
+			if (c->t[mid].off < bl->offset)
+				ti = mid + 1;
+			else
+				hi = mid;
+		}
 		if (bl->sink == RONDA_PHP_SINK_EVAL && bl->n_steps > 0) {
 			unsigned total = depth_steps + bl->n_steps;
 			bool concat = !strcmp(bl->chain, "concat");
