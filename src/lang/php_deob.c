@@ -569,7 +569,9 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 {
 	struct elem *e = NULL;
 
-	if (has_key) {
+	/* an integer key at or past the next automatic key is new: tables
+	 * written 0 => .., 1 => .. skip the search for an existing entry */
+	if (has_key && (key || ikey < a->next)) {
 		for (size_t k = 0; k < a->n; k++)
 			if ((key && a->v[k].key && a->v[k].key_len == key_len &&
 			     !memcmp(a->v[k].key, key, key_len)) ||

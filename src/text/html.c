@@ -23,24 +23,33 @@ static bool space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* Candidates for the needle's first byte come from memchr() (one call per
+ * case of a letter), so the text between them is skipped at SIMD speed
+ * instead of byte by byte: callers search whole files for many needles. */
 size_t ronda_memcasemem(const void *data, size_t n, const char *needle)
 {
-	const unsigned char *s = data;
+	const unsigned char *s = data, *end, *pa, *pb;
 	size_t nl = strlen(needle);
 	unsigned char a = lc((unsigned char)needle[0]);
 	unsigned char b = (unsigned char)(a >= 'a' && a <= 'z' ? a - 32 : a);
 
 	if (!nl || nl > n)
 		return n;
-	for (size_t i = 0; i + nl <= n; i++) {
-		if (s[i] != a && s[i] != b)
-			continue;
+	end = s + (n - nl + 1);          /* last candidate start + 1 */
+	pa = memchr(s, a, (size_t)(end - s));
+	pb = b != a ? memchr(s, b, (size_t)(end - s)) : NULL;
+	while (pa || pb) {
+		const unsigned char *p = !pb || (pa && pa < pb) ? pa : pb;
 		size_t j = 1;
 
-		while (j < nl && lc(s[i + j]) == lc((unsigned char)needle[j]))
+		while (j < nl && lc(p[j]) == lc((unsigned char)needle[j]))
 			j++;
 		if (j == nl)
-			return i;
+			return (size_t)(p - s);
+		if (p == pa)
+			pa = memchr(pa + 1, a, (size_t)(end - pa - 1));
+		else
+			pb = memchr(pb + 1, b, (size_t)(end - pb - 1));
 	}
 	return n;
 }
