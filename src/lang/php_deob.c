@@ -46,7 +46,8 @@ struct arr {
 	struct elem *v;
 	size_t n, alloc;
 	long long next;        /* next automatic integer key */
-	bool overflow;         /* more elements than MAX_ARRAY */
+	size_t total;          /* elements, nested arrays' included */
+	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
 };
 
 struct val {
@@ -68,6 +69,7 @@ struct sym {
 };
 
 #define MAX_ARRAY 256
+#define MAX_ARRAY_TOTAL 1024   /* nested tables of numbers are data, not puzzles */
 #define SYM_SLOTS 1024
 
 struct ronda_php_deob {
@@ -125,6 +127,7 @@ static struct arr *arr_copy(const struct arr *a)
 	struct arr *c = xcalloc(1, sizeof(*c));
 
 	c->next = a->next;
+	c->total = a->total;
 	c->alloc = c->n = a->n;
 	c->v = xcalloc(a->n ? a->n : 1, sizeof(*c->v));
 	for (size_t i = 0; i < a->n; i++) {
@@ -577,17 +580,21 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 			     !memcmp(a->v[k].key, key, key_len)) ||
 			    (!key && !a->v[k].key && a->v[k].ikey == ikey)) {
 				e = &a->v[k];
+				a->total -= e->v->a ? e->v->a->total : 0;
+				a->total += v->a ? v->a->total : 0;
 				val_release(e->v);
 				*e->v = *v;
 				memset(v, 0, sizeof(*v));
 				return;
 			}
 	}
-	if (a->n >= MAX_ARRAY) {
+	if (a->n >= MAX_ARRAY ||
+	    a->total + 1 + (v->a ? v->a->total : 0) > MAX_ARRAY_TOTAL) {
 		a->overflow = true;
 		val_release(v);
 		return;
 	}
+	a->total += 1 + (v->a ? v->a->total : 0);
 	a->v = xgrow(a->v, &a->alloc, a->n + 1, sizeof(*a->v));
 	e = &a->v[a->n++];
 	memset(e, 0, sizeof(*e));
