@@ -119,6 +119,18 @@ static bool index_like(const char *name)
 	return false;
 }
 
+static bool page_ext(const char *ext)
+{
+	static const char *const exts[] = { "", "html", "htm", "shtml", "xhtml",
+					    "php", "php3", "php4", "php5", "php7",
+					    "phtml", "asp", "aspx", "jsp", "cfm" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (!strcmp(ext, exts[i]))
+			return true;
+	return false;
+}
+
 static bool has(const struct ronda_file *f, const char *needle)
 {
 	return ronda_memcasemem(f->data, MIN(f->len, (size_t)1 << 20), needle) <
@@ -209,6 +221,10 @@ static int deface_scan(void *state, struct ronda_file *f,
 	if (!hits->n)
 		return RONDA_OK;
 	if (!idx && type != RONDA_FT_HTML)
+		return RONDA_OK;
+	/* a page elsewhere: only what a web server serves as a page (JSON
+	 * message catalogues and scripts holding markup are not pages) */
+	if (!idx && !page_ext(f->ext))
 		return RONDA_OK;
 
 	ronda_norm_init(&tn, 4096);

@@ -1011,19 +1011,6 @@ static void judol_release(void *state)
 	free(st);
 }
 
-/* Latin, Cyrillic or Greek letter bytes that fold to ASCII look-alikes:
- * Latin-1 and Latin Extended-A/B, IPA, Greek, Cyrillic (lead bytes
- * 0xC3..0xD1) and Latin Extended Additional (E1 B8..BB: "ḷọṭ") */
-static size_t lookalike_len(const unsigned char *s, size_t n)
-{
-	if (n >= 2 && s[0] >= 0xC3 && s[0] <= 0xD1 && (s[1] & 0xC0) == 0x80)
-		return 2;
-	if (n >= 3 && s[0] == 0xE1 && s[1] >= 0xB8 && s[1] <= 0xBB &&
-	    (s[2] & 0xC0) == 0x80)
-		return 3;
-	return 0;
-}
-
 static bool ascii_letter(unsigned char c)
 {
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
@@ -1031,43 +1018,51 @@ static bool ascii_letter(unsigned char c)
 
 /*
  * What the gate patterns cannot see in an HTML page without gate words:
- * look-alike letters inside a Latin word ("ѕlоt gасоr" in Cyrillic), other
- * characters between Latin letters (emoji separators) and attribute
- * values long enough for try_base64() to decode.  One pass,
- * memchr-driven for the quotes.
+ * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr"), a
+ * symbol or emoji between two Latin letters ("s🎰l🎰o🎰t", "s·l·o·t") and
+ * attribute values that try_base64() would decode (mixed-case base64
+ * runs).  Accented Latin letters and other scripts are left alone: they
+ * are ordinary spelling in most languages.  One pass plus memchr.
  */
 static bool html_suspect(const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++) {
+	for (size_t i = 1; i + 1 < n; i++) {
+		unsigned char c = s[i];
 		size_t l;
-		bool before, after;
 
-		if (s[i] < 0xC2)
+		if (c < 0xC2 || !ascii_letter(s[i - 1]))
 			continue;
-		l = lookalike_len(s + i, n - i);
-		before = i && ascii_letter(s[i - 1]);
-		if (l) {
-			after = i + l < n && ascii_letter(s[i + l]);
-			if (before || after)
-				return true;
-			i += l - 1;
+		/* Greek and Cyrillic letters (lead bytes CE..D1) */
+		if (c >= 0xCE && c <= 0xD1)
+			return true;
+		/* Latin-1 symbols (C2), general punctuation, arrows,
+		 * symbols and dingbats (E2), emoji (F0 9F) */
+		if (c == 0xC2)
+			l = 2;
+		else if (c == 0xE2)
+			l = 3;
+		else if (c == 0xF0 && s[i + 1] == 0x9F)
+			l = 4;
+		else
 			continue;
-		}
-		/* any other character between two Latin letters: an emoji
-		 * or symbol used as a separator ("s🎰l🎰o🎰t") */
-		l = s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : 2;
-		if (before && i + l < n && ascii_letter(s[i + l]))
+		if (i + l < n && ascii_letter(s[i + l]))
 			return true;
 	}
 	for (const char *quote = "\"'"; *quote; quote++) {
 		for (const unsigned char *q = s, *end = s + n;
 		     (q = memchr(q, *quote, (size_t)(end - q))) != NULL; q++) {
 			size_t run = 0;
+			unsigned kinds = 0;
 
 			while (q + 1 + run < end && run < 32 &&
-			       b64v(q[1 + run]) >= 0)
+			       b64v(q[1 + run]) >= 0) {
+				unsigned char b = q[1 + run];
+
+				kinds |= b >= 'A' && b <= 'Z' ? 1u :
+					 b >= 'a' && b <= 'z' ? 2u : 4u;
 				run++;
-			if (run >= 32)
+			}
+			if (run >= 32 && kinds == 7)
 				return true;
 		}
 	}
