@@ -184,6 +184,8 @@ struct ctx {
 	const unsigned char *s;
 	const struct ronda_php_tok *t;
 	size_t n;
+	uint32_t *tables;           /* match, scope and scratch: one buffer */
+	size_t tables_size;
 	uint32_t *match;            /* matching bracket of each opener, or n */
 	uint32_t *scope;            /* function body ('{' index) of each token */
 	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
@@ -320,14 +322,90 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
 
 /* Build the matching-bracket table in one pass, then the function scope
  * of every token in another (variables are tracked per function). */
+/* The bracket tables of one file live in one buffer (match, scope, stack:
+ * n + 1 uint32 each, then n + 1 body flags).  A thread keeps the last
+ * buffer as a spare for the next file, so big files do not fault in fresh
+ * pages each time; freed with the thread. */
+#define SPARE_MAX_BYTES ((size_t)16 << 20)
+
+struct spare {
+	uint32_t *buf;
+	size_t size;      /* bytes */
+};
+
+static pthread_key_t spare_key;
+static bool spare_ok;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *p)
+{
+	struct spare *sp = p;
+
+	if (sp) {
+		free(sp->buf);
+		free(sp);
+	}
+}
+
+static void spare_init(void)
+{
+	spare_ok = pthread_key_create(&spare_key, spare_free) == 0;
+}
+
+static uint32_t *tables_get(size_t need, size_t *size)
+{
+	struct spare *sp;
+	uint32_t *b;
+
+	pthread_once(&spare_once, spare_init);
+	sp = spare_ok ? pthread_getspecific(spare_key) : NULL;
+	if (sp && sp->buf && sp->size >= need) {
+		b = sp->buf;
+		*size = sp->size;
+		sp->buf = NULL;
+		sp->size = 0;
+		return b;
+	}
+	*size = need;
+	return xmalloc(need);
+}
+
+static void tables_put(uint32_t *b, size_t size)
+{
+	struct spare *sp;
+
+	if (!b)
+		return;
+	sp = spare_ok && size <= SPARE_MAX_BYTES ? pthread_getspecific(spare_key) : NULL;
+	if (spare_ok && size <= SPARE_MAX_BYTES && !sp) {
+		sp = xcalloc(1, sizeof(*sp));
+		if (pthread_setspecific(spare_key, sp)) {
+			free(sp);
+			sp = NULL;
+		}
+	}
+	if (sp && sp->size < size) {
+		free(sp->buf);
+		sp->buf = b;
+		sp->size = size;
+		return;
+	}
+	free(b);
+}
+
 static void match_brackets(struct ctx *c)
 {
-	uint32_t *stack = xmalloc(sizeof(*stack) * (c->n + 1));
-	size_t sp = 0;
-	bool *body = xcalloc(c->n + 1, sizeof(bool));
+	size_t n1 = c->n + 1, sp = 0;
+	uint32_t *stack;
+	bool *body;
 
-	c->match = xmalloc(sizeof(*c->match) * (c->n + 1));
-	c->scope = xmalloc(sizeof(*c->scope) * (c->n + 1));
+	c->tables = tables_get(3 * n1 * sizeof(uint32_t) + n1 * sizeof(bool),
+			       &c->tables_size);
+	c->match = c->tables;
+	c->scope = c->tables + n1;
+	stack = c->tables + 2 * n1;
+	body = (bool *)(c->tables + 3 * n1);
+	memset(body, 0, n1 * sizeof(bool));
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
 
@@ -366,8 +444,6 @@ static void match_brackets(struct ctx *c)
 		}
 		c->scope[i] = sp ? stack[sp - 1] + 1 : 0;
 	}
-	free(body);
-	free(stack);
 }
 
 /* End of the statement starting at i: the ';' (or close tag) at depth 0. */
@@ -1362,8 +1438,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		}
 	}
 	(void)state;
-	free(c.match);
-	free(c.scope);
+	tables_put(c.tables, c.tables_size);
 	free(c.taint);
 	free(c.taint_idx);
 	ronda_php_deob_free(c.deob);

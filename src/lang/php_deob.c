@@ -1735,11 +1735,77 @@ static void reset(struct ronda_php_deob *d)
 	d->truncated = false;
 }
 
+/* One spare token array per thread, handed from a freed deobfuscator to
+ * the next: a scan of many files reuses pages already mapped instead of
+ * faulting in megabytes per big file.  Freed with the thread. */
+#define SPARE_MAX_TOKENS (1u << 20)     /* 16 MiB kept per thread at most */
+
+struct spare {
+	struct ronda_php_tok *toks;
+	size_t alloc;
+};
+
+static pthread_key_t spare_key;
+static bool spare_ok;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_free(void *p)
+{
+	struct spare *sp = p;
+
+	if (sp) {
+		free(sp->toks);
+		free(sp);
+	}
+}
+
+static void spare_init(void)
+{
+	spare_ok = pthread_key_create(&spare_key, spare_free) == 0;
+}
+
+static void spare_take(struct ronda_php_deob *d)
+{
+	struct spare *sp = spare_ok ? pthread_getspecific(spare_key) : NULL;
+
+	if (sp && sp->toks) {
+		d->toks = sp->toks;
+		d->alloc_toks = sp->alloc;
+		sp->toks = NULL;
+		sp->alloc = 0;
+	}
+}
+
+static void spare_give(struct ronda_php_deob *d)
+{
+	struct spare *sp;
+
+	if (!spare_ok || !d->toks || d->alloc_toks > SPARE_MAX_TOKENS)
+		return;
+	sp = pthread_getspecific(spare_key);
+	if (!sp) {
+		sp = xcalloc(1, sizeof(*sp));
+		if (pthread_setspecific(spare_key, sp)) {
+			free(sp);
+			return;
+		}
+	}
+	if (sp->alloc >= d->alloc_toks)
+		return;
+	free(sp->toks);
+	sp->toks = d->toks;
+	sp->alloc = d->alloc_toks;
+	d->toks = NULL;
+	d->alloc_toks = 0;
+}
+
 struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *limits)
 {
 	struct ronda_php_deob *d = xcalloc(1, sizeof(*d));
 
 	pthread_once(&fn_lens_once, fn_lens_build);
+	pthread_once(&spare_once, spare_init);
+	spare_take(d);
 	d->lim = limits ? *limits : ronda_php_deob_default_limits;
 	if (d->lim.max_blobs == 0)
 		d->lim.max_blobs = 1;
@@ -1753,6 +1819,7 @@ void ronda_php_deob_free(struct ronda_php_deob *d)
 	if (!d)
 		return;
 	reset(d);
+	spare_give(d);
 	free(d->toks);
 	free(d->blobs);
 	free(d);
