@@ -56,7 +56,7 @@ static const struct ronda_rule rules[] = {
 };
 
 /* prefilter pattern ids (engine matches on raw content) */
-enum { P_WORD = 1, P_OBF, P_BRAND, P_WEAK };
+enum { P_WORD = 1, P_OBF, P_BRAND, P_BRAND_WORD, P_WEAK };
 
 /* gate words that only count when a file has two different ones */
 static const char *const weak_words[] = {
@@ -946,7 +946,7 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	ronda_pattern_add(di, "\\bslot[^a-z0-9\\n]{0,3}(?:online|deposit|depo\\b|dana|pulsa|"
 			  "terpercaya|resmi|terbaru|hari|demo|thailand|kamboja|"
 			  "server|gampang|mudah|anti|viral|[0-9]{2,4}\\b)|"
-			  "(?:situs|daftar|agen|bandar|link|akun|main|login)[^a-z0-9\\n]{0,3}slot",
+			  "(?:situs|daftar|agen|bandar|link|akun|login)[^a-z0-9\\n]{0,3}slot",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
 	/* words that are gambling only next to another one: each its own
 	 * id, so the scan can count how many different ones a file has */
@@ -995,8 +995,14 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
 			  "\\xF0\\x9F[\\x84\\x85]|(?:&#x?[0-9a-f]{2,6};){3}",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
-	ronda_pattern_add(di, "[a-z]{3}[a-z0-9]{0,20}(?:4d|88|138|168|303|777|qq|bet|win|mpo)\\b",
+	/* brand-shaped tokens: a number suffix is enough on its own
+	 * (ZEUS88, TOGEL4D, KOI777); a word suffix (NAGABET, HOKIWIN,
+	 * SUPERMPO) is also English and Spanish (alphabet, darwin, tiempo),
+	 * so it counts only beside a weak gambling word */
+	ronda_pattern_add(di, "[a-z]{3}[a-z0-9]{0,20}(?:4d|88|138|168|303|777)\\b",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_BRAND);
+	ronda_pattern_add(di, "[a-z]{3}[a-z0-9]{0,20}(?:qq|bet|win|mpo)\\b",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_BRAND_WORD);
 	*state = st;
 	return RONDA_OK;
 }
@@ -1069,6 +1075,25 @@ static bool html_suspect(const unsigned char *s, size_t n)
 	return false;
 }
 
+/* Does an HTML page hide anything (the ways html_pass() knows)?  Used
+ * only to let a word-suffix brand (NAGABET) in on its own. */
+static bool html_hides(const struct ronda_file *f)
+{
+	static const char *const marks[] = {
+		"display:none", "display: none", "visibility:hidden",
+		"visibility: hidden", "font-size:0", "font-size: 0",
+		"opacity:0", "opacity: 0", "-999", "<marquee",
+		"height:0", "height: 0", "width:0", "width: 0",
+	};
+
+	if (f->cls.type != RONDA_FT_HTML && !(f->cls.flags & RONDA_CF_HTML))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+		if (ronda_memcasemem(f->data, f->len, marks[i]) < f->len)
+			return true;
+	return false;
+}
+
 static bool worth_a_look(const struct ronda_file *f,
 			 const struct ronda_hits *hits)
 {
@@ -1079,7 +1104,10 @@ static bool worth_a_look(const struct ronda_file *f,
 		return true;
 	for (size_t k = 0; k < ARRAY_SIZE(weak_words); k++)
 		weak += ronda_hits_has(hits, P_WEAK + (unsigned)k);
+	weak += ronda_hits_has(hits, P_BRAND_WORD);
 	if (weak >= 2)
+		return true;
+	if (ronda_hits_has(hits, P_BRAND_WORD) && html_hides(f))
 		return true;
 	return (f->cls.type == RONDA_FT_HTML || (f->cls.flags & RONDA_CF_HTML)) &&
 	       html_suspect(f->data, f->len);
