@@ -953,7 +953,7 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	for (size_t k = 0; k < ARRAY_SIZE(weak_words); k++)
 		ronda_pattern_add(di, weak_words[k],
 				  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WEAK + (unsigned)k);
-	ronda_pattern_add(di, "g[4@]c[o0]r|gac0r|sl0t|m4xw|maxw[1!]n|t0g[e3]l|tog3l",
+	ronda_pattern_add(di, "g[4@]c[o0]r|gac0r|sl0t|s1ot|s10t|m4xw|maxw[1!]n|t0g[e3]l|tog3l",
 			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_WORD);
 	/* words spelled out with separators ("s.l.o.t", "g-a-c-o-r"), as a
 	 * set of literals: the general form (a letter class, a separator

@@ -811,7 +811,16 @@ static void leet_word(struct ronda_norm *n, size_t s, size_t e)
 		}
 		if (interior) {
 			for (size_t j = i; j < d; j++) {
-				n->text[j] = leet_letter(n->text[j]);
+				/* '1' is an 'l' before o, u, e or i ("s1ot",
+				 * "on1ine", "b1ue") and an 'i' elsewhere
+				 * ("m4xw1n", "j1ka") */
+				char nx = n->text[j + 1];
+
+				if (n->text[j] == '1' && (nx == 'o' || nx == 'u' ||
+							  nx == 'e' || nx == 'i'))
+					n->text[j] = 'l';
+				else
+					n->text[j] = leet_letter(n->text[j]);
 				n->flags[j] |= RONDA_NF_LEET;
 				n->n_leet++;
 			}

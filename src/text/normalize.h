@@ -24,7 +24,8 @@
  *                     "s*l*o*t", emoji, spaces) are joined into one word
  *   leet              inside a word that mixes letters and digits, a run of
  *                     one or two digits with a letter on both sides is read
- *                     as letters (0 o, 1 i, 3 e, 4 a, 5 s, 6 g, 7 t, 8 b, 9 g):
+ *                     as letters (0 o, 1 i, 3 e, 4 a, 5 s, 6 g, 7 t, 8 b, 9 g;
+ *                     but 1 is l before o, u, e or i: s1ot, on1ine):
  *                     g4c0r -> gacor, m4xw1n -> maxwin, sl0t88 -> slot88;
  *                     leading/trailing digit runs and a final "4d" are
  *                     kept (slot88, 88slot, toto4d keep their digits)

@@ -143,6 +143,9 @@ static void test_leet(void **st)
 {
 	CHECK_FL("G4C0R", 0, "gacor", RONDA_NF_LEET);
 	CHECK("m4xw1n", 0, "maxwin");
+	/* 1 is l before a vowel that an i rarely precedes in these words */
+	CHECK_FL("s1ot gac0r on1ine", 0, "slot gacor online", RONDA_NF_LEET);
+	CHECK("j1ka w1n", 0, "jika win");
 	CHECK("sl0t88", 0, "slot88");
 	CHECK("slot88", 0, "slot88");
 	CHECK("88slot", 0, "88slot");
