@@ -1825,11 +1825,21 @@ void ronda_php_deob_free(struct ronda_php_deob *d)
 	free(d);
 }
 
+static void reverse_toks(struct ronda_php_tok *v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct ronda_php_tok x = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = x;
+	}
+}
+
 int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		       unsigned flags)
 {
 	struct ronda_php_lexer lx;
 	struct ronda_php_tok t;
+	size_t ring_start = d->lim.max_tokens / 2, ring = 0;
 
 	reset(d);
 	d->src = src;
@@ -1846,13 +1856,25 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
 			continue;
 		if (d->n_toks >= d->lim.max_tokens) {
+			/* past the cap keep the first half and a ring of the
+			 * latest tokens: code hidden after megabytes of padding
+			 * is still seen (the lexer itself is linear) */
 			d->truncated = true;
-			break;
+			if (d->lim.max_tokens < 2)
+				break;
+			d->toks[ring_start + ring] = t;
+			ring = (ring + 1) % (d->lim.max_tokens - ring_start);
+			continue;
 		}
 		if (d->n_toks >= d->alloc_toks)
 			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
 					sizeof(*d->toks));
 		d->toks[d->n_toks++] = t;
+	}
+	if (ring) {   /* put the tail back in source order */
+		reverse_toks(d->toks + ring_start, ring);
+		reverse_toks(d->toks + ring_start + ring, d->n_toks - ring_start - ring);
+		reverse_toks(d->toks + ring_start, d->n_toks - ring_start);
 	}
 	for (size_t i = 0; i < d->n_toks;) {
 		const struct ronda_php_tok *tk = &d->toks[i];

@@ -36,7 +36,9 @@
 #include "lang/php_lex.h"
 
 struct ronda_php_deob_limits {
-	size_t max_tokens;     /* tokens kept from the source */
+	size_t max_tokens;     /* tokens kept from the source: past it the
+				  first half and the latest tokens (a file's
+				  tail after padding is still analysed) */
 	size_t max_value;      /* bytes in one string value */
 	size_t max_total;      /* bytes produced by all decoders together */
 	size_t max_steps;      /* evaluation work units per run */

@@ -1,7 +1,8 @@
 /*
  * test_webshell.c — the webshell detector through the engine on generated
  * hostile inputs: a 2 MB PHP file that is one giant data array, a file of
- * a million one-byte tokens (past the token cap), deeply nested and
+ * a million one-byte tokens (past the token cap, with a shell after or
+ * before the padding), deeply nested and
  * unbalanced brackets.  The checks are about correctness (the shell
  * after the data is still found, clean data stays clean) and about
  * finishing without a crash; ASan runs them too.  No timing asserts.
@@ -114,6 +115,23 @@ static void test_million_tokens(void **unused)
 		ronda_buf_addch(&src, ";,+-*"[k % 5]);
 	scan(&src, &s);
 	assert_int_equal(s.n, 0);
+
+	/* a shell after 1.2 million tokens of padding (past the cap: the
+	 * detector keeps the head and the latest tokens), and before it */
+	ronda_buf_reset(&src);
+	ronda_buf_addstr(&src, "<?php\n$t = array(");
+	for (unsigned k = 0; k < 600000; k++)
+		ronda_buf_addstr(&src, "1,");
+	ronda_buf_addstr(&src, ");\n$c = $_GET['c'];\nsystem($c);\n");
+	scan(&src, &s);
+	assert_true(has(&s, "webshell.input-to-exec"));
+	ronda_buf_reset(&src);
+	ronda_buf_addstr(&src, "<?php\n$c = $_GET['c'];\nsystem($c);\n$t = array(");
+	for (unsigned k = 0; k < 600000; k++)
+		ronda_buf_addstr(&src, "1,");
+	ronda_buf_addstr(&src, ");\n");
+	scan(&src, &s);
+	assert_true(has(&s, "webshell.input-to-exec"));
 
 	/* a million "$a(" : every token a variable or a call opener */
 	ronda_buf_reset(&src);
