@@ -874,6 +874,7 @@ struct writer {
 	size_t mem_len, mem_alloc;
 	EVP_MD_CTX *md;
 	ZSTD_CCtx *cctx;
+	bool own_cctx;
 	crypto_secretstream_xchacha20poly1305_state ss;
 	unsigned char *chunk;      /* pending plaintext for the next sealed chunk */
 	size_t chunk_len;
@@ -934,6 +935,47 @@ static int emit(struct writer *w, const unsigned char *p, size_t n)
 	return RONDA_OK;
 }
 
+/*
+ * One compression context per thread, reused for every object: a fresh
+ * context per object clears its match tables (about 1 MiB at level 3) for
+ * each small file, which was the largest single cost of a snapshot.
+ */
+static pthread_key_t cctx_key;
+static bool cctx_key_ok;
+static pthread_once_t cctx_once = PTHREAD_ONCE_INIT;
+
+static void cctx_free(void *p)
+{
+	ZSTD_freeCCtx(p);
+}
+
+static void cctx_key_init(void)
+{
+	cctx_key_ok = pthread_key_create(&cctx_key, cctx_free) == 0;
+}
+
+/* *own: the caller must free the context (no thread key could be made) */
+static ZSTD_CCtx *thread_cctx(int level, bool *own)
+{
+	ZSTD_CCtx *c = NULL;
+
+	pthread_once(&cctx_once, cctx_key_init);
+	*own = false;
+	if (cctx_key_ok)
+		c = pthread_getspecific(cctx_key);
+	if (!c) {
+		c = ZSTD_createCCtx();
+		if (!c)
+			return NULL;
+		if (!cctx_key_ok || pthread_setspecific(cctx_key, c))
+			*own = true;
+	}
+	ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);
+	return c;
+}
+
 static void writer_release(struct writer *w)
 {
 	if (w->fd >= 0) {
@@ -943,7 +985,8 @@ static void writer_release(struct writer *w)
 	}
 	w->fd = -1;
 	EVP_MD_CTX_free(w->md);
-	ZSTD_freeCCtx(w->cctx);
+	if (w->own_cctx)
+		ZSTD_freeCCtx(w->cctx);   /* else it belongs to the thread */
 	if (w->chunk) {
 		sodium_memzero(w->chunk, CHUNK);
 		free(w->chunk);
@@ -984,14 +1027,12 @@ static int writer_start(struct writer *w, struct ronda_store *s, bool to_memory)
 		}
 	}
 	w->md = EVP_MD_CTX_new();
-	w->cctx = ZSTD_createCCtx();
+	w->cctx = thread_cctx(s->level, &w->own_cctx);
 	w->zout = xmalloc(ZSTD_CStreamOutSize());
 	if (!w->md || !w->cctx || !EVP_DigestInit_ex(w->md, EVP_sha256(), NULL)) {
 		rc = RONDA_ENOMEM;
 		goto fail;
 	}
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, s->level);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0);
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, MAGIC, 8);
 	hdr[8] = F_ZSTD | (s->key ? F_ENC : 0);
