@@ -118,6 +118,11 @@ int ronda_report_ex(struct ronda_file *f, const struct ronda_rule *rule,
 		    const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* Has a finding of the rule with this id been reported on this file so far
+ * (any layer)?  Detectors run in name order (ronda_detectors[]), so a
+ * detector sees only the findings of the detectors before it. */
+bool ronda_file_has_rule(const struct ronda_file *f, const char *rule_id);
+
 /* Scan a decoded layer of f again with every detector (depth + 1).
  * `step` names the decoding ("gzinflate"); the engine bounds depth and total
  * decoded bytes per file and returns RONDA_ETOOBIG past them. */

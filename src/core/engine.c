@@ -559,6 +559,16 @@ static uint32_t line_of(const struct ronda_file *f, uint64_t off)
 	return line;
 }
 
+bool ronda_file_has_rule(const struct ronda_file *f, const char *rule_id)
+{
+	const struct ronda_file_priv *fp = f->priv;
+
+	for (size_t i = 0; i < fp->n_findings; i++)
+		if (!strcmp(fp->findings[i].rule->id, rule_id))
+			return true;
+	return false;
+}
+
 __attribute__((format(printf, 6, 0)))
 static int vreport(struct ronda_file *f, const struct ronda_rule *rule,
 		   uint64_t offset, int severity, unsigned confidence,

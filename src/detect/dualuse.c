@@ -22,6 +22,7 @@
 #include "core/i18n.h"
 #include "lang/php_skim.h"
 #include "core/util.h"
+#include "detect/filemgr.h"
 
 enum { R_DBMGR, R_FILEMGR, R_PHPINFO, R_SERVERINFO, R_OPCACHE, R__COUNT };
 
@@ -192,6 +193,9 @@ static int check_filemgr(struct ronda_file *f, const struct ronda_hits *hits)
 	    !ronda_hits_has(hits, P_WRITE) || !ronda_hits_has(hits, P_MULTIPART) ||
 	    extra < 2)
 		return RONDA_OK;
+	if (ronda_filemgr_webshell_signals(f))
+		return ronda_report(f, ronda_filemgr_webshell_rule, at(hits, P_UPLOAD), "%s",
+				    _("a file manager that lists, uploads, edits and deletes files, hidden or obfuscated"));
 	return ronda_report(f, &rules[R_FILEMGR], at(hits, P_UPLOAD), "%s",
 			    _("lists, uploads, edits and deletes files from request parameters"));
 }

@@ -31,6 +31,7 @@
 #include "lang/php_deob.h"
 #include "lang/php_lex.h"
 #include "core/util.h"
+#include "detect/filemgr.h"
 
 enum {
 	R_INPUT_EXEC, R_INPUT_CALLBACK, R_INPUT_INCLUDE, R_PASSWORD_GATE,
@@ -1411,8 +1412,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_backtick(&c, i);
 			}
 		}
+		/* a plain tool dualuse reported is dual-use (filemgr.h) */
 		if (popcount(c.fm_groups) >= 3 && (c.fm_groups & FM_LIST) &&
-		    (c.fm_groups & (FM_DELETE | FM_WRITE)))
+		    (c.fm_groups & (FM_DELETE | FM_WRITE)) &&
+		    !ronda_file_has_rule(f, RONDA_FILEMGR_DUALUSE_RULE))
 			report(&c, R_FILE_MANAGER, c.fm_offset, -1,
 			       _("%u kinds of file operation on request-chosen paths"),
 			       popcount(c.fm_groups));
@@ -1444,5 +1447,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
 }
+
+const struct ronda_rule *const ronda_filemgr_webshell_rule = &rules[R_FILE_MANAGER];
 
 const struct ronda_detector ronda_detector_webshell = { .name = "webshell", .summary = N_("webshells, backdoors and obfuscated PHP, found by structure"), .rules = rules, .n_rules = R__COUNT, .init = ws_init, .scan = ws_scan };
