@@ -187,15 +187,18 @@ static int check_filemgr(struct ronda_file *f, const struct ronda_hits *hits)
 {
 	unsigned extra = ronda_hits_has(hits, P_RENAME) + ronda_hits_has(hits, P_CHMOD) +
 			 ronda_hits_has(hits, P_MKDIR) + ronda_hits_has(hits, P_META);
+	bool login;
 
 	if (!ronda_hits_has(hits, P_INPUT) || !ronda_hits_has(hits, P_LIST) ||
 	    !ronda_hits_has(hits, P_UPLOAD) || !ronda_hits_has(hits, P_DELETE) ||
 	    !ronda_hits_has(hits, P_WRITE) || !ronda_hits_has(hits, P_MULTIPART) ||
 	    extra < 2)
 		return RONDA_OK;
-	if (ronda_filemgr_webshell_signals(f))
+	login = ronda_hits_has(hits, P_FORM_PASS);
+	if (ronda_filemgr_webshell_signals(f, login))
 		return ronda_report(f, ronda_filemgr_webshell_rule, at(hits, P_UPLOAD), "%s",
-				    _("a file manager that lists, uploads, edits and deletes files, hidden or obfuscated"));
+				    login ? _("a hidden or obfuscated file manager lists, uploads, edits and deletes files")
+					  : _("a file manager without a password lists, uploads, edits and deletes files"));
 	return ronda_report(f, &rules[R_FILEMGR], at(hits, P_UPLOAD), "%s",
 			    _("lists, uploads, edits and deletes files from request parameters"));
 }
