@@ -25,6 +25,7 @@
 #include "core/i18n.h"
 #include "text/seo_words.h"
 #include "core/util.h"
+#include "lang/php_lex.h"
 
 enum {
 	R_UA, R_REF, R_LANG, R_IP, R_REMOTE, R_LOCAL, R_ORIGINAL, R_TEMPLATE,
@@ -110,6 +111,7 @@ struct action {
 	enum action_kind kind;
 	uint64_t at;           /* end of the action's hit */
 	char what[256];        /* host or file name */
+	int exits;             /* -1 unknown (look at the hits), 0, 1 */
 };
 
 static uint64_t sub0(uint64_t a, uint64_t b)
@@ -250,6 +252,7 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 	uint64_t hi = cond + ACTION_AFTER;
 
 	memset(a, 0, sizeof(*a));
+	a->exits = -1;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct ronda_hit *x = &h->v[i];
 		const struct ronda_hit *u, *lf;
@@ -360,6 +363,49 @@ static const char *action_name(enum action_kind k)
 	}
 }
 
+/* Report a crawler test at cond followed by action a (evidence: the
+ * crawler word and how it was written). */
+static void report_cloak(struct ronda_file *f, struct cloak_state *st, int r,
+			 uint64_t cond, const char *evidence, const char *how,
+			 bool mobile_only, const struct action *a,
+			 const struct ronda_hits *h, const char *via)
+{
+	const struct ronda_hit *ex;
+	char ev[192];
+	int sev = -1;
+	unsigned conf = 0;
+	bool quote_how = *how && strcmp(how, "literal");
+
+	/* phones, languages: only served content counts, a redirect to a
+	 * mobile or language version of the site is normal */
+	if ((mobile_only || r == R_LANG) && a->kind == A_REDIRECT)
+		return;
+	/* a redirect is high only to a gambling-looking or free host */
+	if (a->kind == A_REDIRECT && !ronda_host_is_free(a->what) &&
+	    ronda_slug_score(a->what, strlen(a->what), NULL) < RONDA_SLUG_GAMBLING) {
+		sev = RONDA_SEV_MEDIUM;
+		conf = 60;
+	}
+	ex = a->exits >= 0 ? (a->exits ? &h->v[0] : NULL)
+			   : ronda_hits_in(h, P_EXIT, a->at, a->at + 1500);
+	if (!ex && a->kind != A_REDIRECT)
+		conf = 70;
+	snprintf(ev, sizeof(ev), "%s%s%s%s%s", evidence, quote_how ? " (" : "",
+		 quote_how ? how : "", quote_how ? ")" : "", via ? via : "");
+	report_once(f, st, r, cond, sev, conf,
+		    mobile_only ? _("mobile visitors ('%s') get other content: the code %s '%s'")
+				: _("request compared with '%s', then the code %s '%s'"),
+		    ev, action_name(a->kind), a->what);
+	if (a->kind == A_REMOTE)
+		report_once(f, st, R_REMOTE, a->at, -1, 0,
+			    _("content fetched from '%s'%s"), a->what,
+			    ex ? _(", then the script exits") : "");
+	else if (a->kind == A_LOCAL)
+		report_once(f, st, R_LOCAL, a->at, -1, 0,
+			    _("content read from '%s'%s"), a->what,
+			    ex ? _(", then the script exits") : "");
+}
+
 static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 			    const struct ronda_hit *c, struct cloak_state *st)
 {
@@ -367,11 +413,8 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 	uint64_t hi = MIN((uint64_t)f->len, c->end + EVIDENCE_AFTER);
 	struct ronda_crawl_match m = { 0, NULL, NULL };
 	struct action a;
-	const struct ronda_hit *ex;
 	const char *evidence = NULL, *how = "";
-	char ev[128];
-	int r, sev = -1;
-	unsigned conf = 0;
+	int r;
 	bool mobile_only = false;
 
 	if (!find_action(f, h, c->end, &a))
@@ -418,34 +461,387 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 	}
 	if (!evidence)
 		return;
-	/* phones, languages: only served content counts, a redirect to a
-	 * mobile or language version of the site is normal */
-	if ((mobile_only || r == R_LANG) && a.kind == A_REDIRECT)
+	report_cloak(f, st, r, c->end, evidence, how, mobile_only, &a, h, NULL);
+}
+
+/*
+ * The structural link: a crawler list assigned to a variable anywhere in
+ * the file (array, regex, base64 string) and a test far below it that
+ * compares a request header with that variable.  One pass of the PHP
+ * lexer, bounded in tokens; the right-hand side of every assignment is
+ * looked at once (crawler words, header reads), foreach aliases the list's
+ * element variable, and calls of test functions (preg_match, stripos,
+ * in_array...) whose arguments join a list variable with a header (read
+ * there or through a variable) are candidate tests, each checked for
+ * served content after it like a header read is.
+ */
+#define SV_MAX_VARS 32
+#define SV_MAX_TESTS 16
+#define SV_MAX_TOKENS (1u << 20)
+#define SV_RHS_MAX 65536u
+#define SV_CALL_MAX_TOKENS 512u
+
+enum { SV_H_UA = 1u, SV_H_REF = 2u, SV_H_IP = 4u };
+
+struct sv_var {
+	char name[48];
+	unsigned crawl;           /* RONDA_CRAWL_* kinds of its value */
+	unsigned header;          /* SV_H_* read into it */
+	const char *word, *how;   /* crawler evidence */
+	uint32_t at;              /* offset of the assignment */
+};
+
+struct sv_state {
+	struct sv_var v[SV_MAX_VARS];
+	unsigned n;
+};
+
+static struct sv_var *sv_find(struct sv_state *s, const unsigned char *src,
+			      const struct ronda_php_tok *t)
+{
+	size_t n;
+	const unsigned char *name = ronda_php_tok_name(src, t, &n);
+
+	if (t->type != RONDA_PHP_VARIABLE)
+		return NULL;
+	for (unsigned i = 0; i < s->n; i++)
+		if (strlen(s->v[i].name) == n && !memcmp(s->v[i].name, name, n))
+			return &s->v[i];
+	return NULL;
+}
+
+static struct sv_var *sv_add(struct sv_state *s, const unsigned char *src,
+			     const struct ronda_php_tok *t)
+{
+	struct sv_var *v = sv_find(s, src, t);
+	size_t n;
+	const unsigned char *name = ronda_php_tok_name(src, t, &n);
+
+	if (v)
+		return v;
+	if (s->n >= SV_MAX_VARS || n == 0 || n >= sizeof(v->name))
+		return NULL;
+	v = &s->v[s->n++];
+	memset(v, 0, sizeof(*v));
+	memcpy(v->name, name, n);
+	return v;
+}
+
+/* Header reads (SV_H_*) among the hits ending in [lo, hi]. */
+static unsigned header_in(const struct ronda_hits *h, size_t *from,
+			  uint64_t lo, uint64_t hi)
+{
+	unsigned k = 0;
+	size_t i = *from;
+
+	while (i < h->n && h->v[i].end < lo)
+		i++;
+	*from = i;
+	for (; i < h->n && h->v[i].end <= hi; i++)
+		k |= h->v[i].id == P_UA ? SV_H_UA : h->v[i].id == P_REF ? SV_H_REF :
+		     h->v[i].id == P_IP ? SV_H_IP : 0;
+	return k;
+}
+
+static void sv_classify(const struct ronda_file *f, const struct ronda_hits *h,
+			size_t *hfrom, struct sv_var *v, uint64_t lo, uint64_t hi)
+{
+	static const unsigned kinds[] = {
+		RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, RONDA_CRAWL_REF,
+		RONDA_CRAWL_IP, RONDA_CRAWL_MOBILE,
+	};
+	struct ronda_crawl_match m;
+
+	v->header |= header_in(h, hfrom, lo, hi);
+	if (hi <= lo)
 		return;
-	/* a redirect is high only to a gambling-looking or free host */
-	if (a.kind == A_REDIRECT && !ronda_host_is_free(a.what) &&
-	    ronda_slug_score(a.what, strlen(a.what), NULL) < RONDA_SLUG_GAMBLING) {
-		sev = RONDA_SEV_MEDIUM;
-		conf = 60;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo), kinds[i], &m)) {
+			v->crawl |= m.kind;
+			if (!v->word) {
+				v->word = m.word;
+				v->how = m.how;
+			}
+		}
+}
+
+static bool is_test_fn(const unsigned char *src, const struct ronda_php_tok *t)
+{
+	static const char *const fns[] = {
+		"preg_match", "preg_match_all", "stripos", "strpos", "stristr",
+		"strstr", "str_contains", "in_array", "preg_grep", "array_search",
+		"str_starts_with", NULL,
+	};
+	if (t->type != RONDA_PHP_IDENT)
+		return false;
+	for (const char *const *w = fns; *w; w++)
+		if (ronda_php_tok_is(src, t, *w))
+			return true;
+	return false;
+}
+
+#define SV_ACTION_TOKENS 200u
+
+/* url[0..pl) names a file whose content can be served as a page. */
+static bool served_ext(const char *url, size_t pl)
+{
+	static const char *const ext[] = {
+		".txt", ".html", ".htm", ".dat", ".log", ".md", ".ico", ".jpg",
+		".jpeg", ".png", ".gif", NULL,
+	};
+	for (const char *const *e = ext; *e; e++) {
+		size_t el = strlen(*e);
+		if (pl >= el && !strncasecmp(url + pl - el, *e, el))
+			return true;
 	}
-	ex = ronda_hits_in(h, P_EXIT, a.at, a.at + 1500);
-	if (!ex && a.kind != A_REDIRECT)
-		conf = 70;
-	snprintf(ev, sizeof(ev), "%s%s%s%s", evidence, *how && strcmp(how, "literal") ? " (" : "",
-		 *how && strcmp(how, "literal") ? how : "",
-		 *how && strcmp(how, "literal") ? ")" : "");
-	report_once(f, st, r, c->end, sev, conf,
-		    mobile_only ? _("mobile visitors ('%s') get other content: the code %s '%s'")
-				: _("request compared with '%s', then the code %s '%s'"),
-		    ev, action_name(a.kind), a.what);
-	if (a.kind == A_REMOTE)
-		report_once(f, st, R_REMOTE, a.at, -1, 0,
-			    _("content fetched from '%s'%s"), a.what,
-			    ex ? _(", then the script exits") : "");
-	else if (a.kind == A_LOCAL)
-		report_once(f, st, R_LOCAL, a.at, -1, 0,
-			    _("content read from '%s'%s"), a.what,
-			    ex ? _(", then the script exits") : "");
+	return false;
+}
+
+/* The served content after a test, from the tokens that follow it: a
+ * fetch, include or readfile of a string literal (a URL, base64 of one,
+ * or a local text/HTML file) or a Location header.  Unlike find_action it
+ * does not depend on the hit lists, which stop at a cap per pattern in
+ * long templates. */
+static bool tok_action(const struct ronda_file *f, struct ronda_php_lexer lx,
+		       struct action *a)
+{
+	static const char *const fetch[] = {
+		"file_get_contents", "fopen", "fpassthru", "stream_get_contents",
+		"wp_remote_get", "file", "curl_init", "curl_setopt", NULL,
+	};
+	static const char *const direct[] = {
+		"readfile", "include", "include_once", "require", "require_once",
+		NULL,
+	};
+	struct ronda_php_tok t;
+	bool out = false, curl = false;
+	int call = 0;          /* 1 fetch, 2 printed directly, 3 header */
+	unsigned args = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (unsigned n = 0; n < SV_ACTION_TOKENS && ronda_php_lex_next(&lx, &t); n++) {
+		if (t.type == RONDA_PHP_IDENT) {
+			if (ronda_php_tok_is(f->data, &t, "echo") ||
+			    ronda_php_tok_is(f->data, &t, "print") ||
+			    ronda_php_tok_is(f->data, &t, "printf"))
+				out = true;
+			if (ronda_php_tok_is(f->data, &t, "exit") ||
+			    ronda_php_tok_is(f->data, &t, "die")) {
+				if (a->kind != A_NONE) {
+					a->exits = 1;
+					return true;
+				}
+				if (!curl)
+					return false;
+			}
+			if (ronda_php_tok_is(f->data, &t, "curl_exec") && a->kind == A_NONE) {
+				curl = true;
+				a->kind = A_REMOTE;
+				a->at = t.off;
+				ronda_strlcpy(a->what, _("a cURL request"), sizeof(a->what));
+			}
+			for (const char *const *w = fetch; *w; w++)
+				if (ronda_php_tok_is(f->data, &t, *w))
+					call = 1, args = 0;
+			for (const char *const *w = direct; *w; w++)
+				if (ronda_php_tok_is(f->data, &t, *w))
+					call = 2, args = 0;
+			if (ronda_php_tok_is(f->data, &t, "header"))
+				call = 3, args = 0;
+			continue;
+		}
+		if (t.type == RONDA_PHP_OPEN_TAG_ECHO)
+			out = true;
+		if (call && (t.type == RONDA_PHP_STRING || t.type == RONDA_PHP_DQSTRING) &&
+		    t.len >= 2 && a->kind == A_NONE) {
+			char lit[512], url[512];
+			size_t ln = MIN((size_t)t.len - 2, sizeof(lit) - 1), pl;
+
+			memcpy(lit, f->data + t.off + 1, ln);
+			lit[ln] = '\0';
+			ronda_strlcpy(url, lit, sizeof(url));
+			if (!strncmp(lit, "aHR0c", 5)) {
+				unsigned char dec[512];
+				size_t dn = ronda_b64_decode((const unsigned char *)lit, ln,
+							     dec, sizeof(dec) - 1), o = 0;
+				for (size_t i = 0; i < dn && o + 1 < sizeof(url); i++)
+					if (dec[i] >= 0x20 && dec[i] < 0x7f)
+						url[o++] = (char)dec[i];
+				url[o] = '\0';
+			}
+			pl = strcspn(url, "?#");
+			if (call == 3) {
+				if (!strncasecmp(url, "location:", 9) &&
+				    ronda_url_host(url + 9 + (url[9] == ' '),
+						   strlen(url + 9 + (url[9] == ' ')),
+						   a->what, sizeof(a->what))) {
+					a->kind = A_REDIRECT;
+					a->at = t.off;
+				}
+			} else if (ronda_url_host(url, strlen(url), a->what, sizeof(a->what))) {
+				if (call == 2 || out) {
+					a->kind = A_REMOTE;
+					a->at = t.off;
+				}
+			} else if (pl >= 4 && served_ext(url, pl) &&
+				   (call == 2 || out)) {
+				a->kind = A_LOCAL;
+				a->at = t.off;
+				ronda_strlcpy(a->what, url, sizeof(a->what));
+			}
+			if (a->kind != A_NONE) {
+				a->exits = 0;
+				call = 0;
+			}
+			continue;
+		}
+		if (call && (++args > 24 || ronda_php_tok_op(&t, ";")))
+			call = 0;
+	}
+	return a->kind != A_NONE;
+}
+
+static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
+			     struct cloak_state *st)
+{
+	struct sv_state *s = ronda_file_alloc(f, sizeof(*s));
+	struct ronda_php_lexer lx;
+	struct ronda_php_tok t, prev = { 0 };
+	struct sv_var *assign = NULL;
+	uint64_t rhs_start = 0, call_start = 0;
+	int rhs_depth = 0, call_depth = 0;
+	unsigned call_tokens = 0, call_crawl = 0, call_header = 0, n_tests = 0;
+	const char *call_word = NULL, *call_how = NULL;
+	size_t hfrom_rhs = 0, hfrom_call = 0;
+	int fe_state = 0;          /* foreach ( $list as [$k =>] $v ) */
+	struct sv_var *fe_list = NULL;
+	unsigned flags = 0;
+	bool in_call = false;
+
+	s->n = 0;
+	if (f->depth > 0 && !memmem(f->data, MIN(f->len, (size_t)64), "<?", 2))
+		flags = RONDA_PHP_LEX_CODE;
+	ronda_php_lex_init(&lx, f->data, f->len, flags);
+	for (unsigned n_tok = 0; n_tok < SV_MAX_TOKENS && ronda_php_lex_next(&lx, &t);
+	     n_tok++) {
+		bool open = ronda_php_tok_op(&t, "(") || ronda_php_tok_op(&t, "[") ||
+			    ronda_php_tok_op(&t, "{");
+		bool close = ronda_php_tok_op(&t, ")") || ronda_php_tok_op(&t, "]") ||
+			     ronda_php_tok_op(&t, "}");
+
+		/* right-hand side of an assignment */
+		if (assign) {
+			struct sv_var *src_var = sv_find(s, f->data, &t);
+
+			if (src_var && src_var != assign) {
+				assign->header |= src_var->header;
+				if (src_var->crawl && !assign->word) {
+					assign->word = src_var->word;
+					assign->how = src_var->how;
+				}
+				assign->crawl |= src_var->crawl;
+			}
+			rhs_depth += open ? 1 : close ? -1 : 0;
+			if (rhs_depth < 0 || (rhs_depth == 0 && ronda_php_tok_op(&t, ";")) ||
+			    t.type == RONDA_PHP_CLOSE_TAG || t.off - rhs_start > SV_RHS_MAX) {
+				sv_classify(f, h, &hfrom_rhs, assign, rhs_start, t.off);
+				assign = NULL;
+			}
+		} else if (prev.type == RONDA_PHP_VARIABLE && ronda_php_tok_op(&t, "=") &&
+			   !in_call) {
+			assign = sv_add(s, f->data, &prev);
+			if (assign) {
+				assign->crawl = assign->header = 0;
+				assign->word = assign->how = NULL;
+				assign->at = t.off;
+				rhs_start = (uint64_t)t.off + t.len;
+				rhs_depth = 0;
+			}
+		}
+
+		/* foreach ($list as $k => $v): $v is an element of the list */
+		if (t.type == RONDA_PHP_IDENT && ronda_php_tok_is(f->data, &t, "foreach")) {
+			fe_state = 1;
+		} else if (fe_state == 1) {
+			fe_state = ronda_php_tok_op(&t, "(") ? 2 : 0;
+		} else if (fe_state == 2) {
+			fe_list = sv_find(s, f->data, &t);
+			fe_state = fe_list && fe_list->crawl ? 3 : 0;
+		} else if (fe_state == 3) {
+			fe_state = t.type == RONDA_PHP_IDENT &&
+				   ronda_php_tok_is(f->data, &t, "as") ? 4 : 0;
+		} else if (fe_state == 4 || fe_state == 6) {
+			struct ronda_php_lexer peek = lx;
+			struct ronda_php_tok nt;
+
+			if (t.type != RONDA_PHP_VARIABLE) {
+				fe_state = 0;
+			} else if (fe_state == 4 && ronda_php_lex_next(&peek, &nt) &&
+				   ronda_php_tok_op(&nt, "=>")) {
+				fe_state = 5;
+			} else {
+				struct sv_var *el = sv_add(s, f->data, &t);
+				if (el && el != fe_list) {
+					el->crawl = fe_list->crawl;
+					el->word = fe_list->word;
+					el->how = fe_list->how;
+					el->header = 0;
+				}
+				fe_state = 0;
+			}
+		} else if (fe_state == 5) {
+			fe_state = ronda_php_tok_op(&t, "=>") ? 6 : 0;
+		}
+
+		/* arguments of a test call */
+		if (in_call) {
+			struct sv_var *v;
+
+			call_depth += open ? 1 : close ? -1 : 0;
+			if ((v = sv_find(s, f->data, &t)) != NULL) {
+				call_header |= v->header;
+				if (v->crawl && !call_word) {
+					call_word = v->word;
+					call_how = v->how;
+				}
+				call_crawl |= v->crawl;
+			}
+			if (call_depth <= 0 || ++call_tokens > SV_CALL_MAX_TOKENS) {
+				int r = -1;
+				bool mobile_only = false;
+				struct action a;
+
+				in_call = false;
+				call_header |= header_in(h, &hfrom_call, call_start, t.off);
+				if ((call_header & SV_H_UA) &&
+				    (call_crawl & (RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN))) {
+					r = R_UA;
+				} else if ((call_header & SV_H_UA) && (call_crawl & RONDA_CRAWL_MOBILE)) {
+					r = R_UA;
+					mobile_only = true;
+				} else if ((call_header & SV_H_REF) && (call_crawl & RONDA_CRAWL_REF)) {
+					r = R_REF;
+				} else if ((call_header & SV_H_IP) && (call_crawl & RONDA_CRAWL_IP)) {
+					r = R_IP;
+				}
+				if (r >= 0 && !(st->reported & (1u << r)) &&
+				    n_tests++ < SV_MAX_TESTS &&
+				    (tok_action(f, lx, &a) ||
+				     find_action(f, h, (uint64_t)t.off + t.len, &a)))
+					report_cloak(f, st, r, call_start, call_word ? call_word : "?",
+						     call_how ? call_how : "", mobile_only, &a, h,
+						     _(", a list defined earlier in the file"));
+			}
+		} else if (is_test_fn(f->data, &prev) && ronda_php_tok_op(&t, "(")) {
+			in_call = true;
+			call_start = t.off;
+			call_depth = 1;
+			call_tokens = 0;
+			call_crawl = call_header = 0;
+			call_word = call_how = NULL;
+		}
+		prev = t;
+	}
 }
 
 static void check_template(struct ronda_file *f, const struct ronda_hits *h,
@@ -592,6 +988,10 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 			n_conds++;
 			check_condition(f, h, x, &st);
 		}
+		if (n_conds && !(st.reported & ((1u << R_UA) | (1u << R_REF) | (1u << R_IP))) &&
+		    (ronda_hits_has(h, P_FETCH) || ronda_hits_has(h, P_CURL) ||
+		     ronda_hits_has(h, P_INCL) || ronda_hits_has(h, P_LOCATION)))
+			check_structural(f, h, &st);
 		if (st.reported) {
 			const struct ronda_hit *o = ronda_hits_first(h, P_RENAMED);
 			if (o) {
