@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include <strings.h>
 
 #include "core/detector.h"
@@ -590,11 +591,80 @@ static void seo_release(void *state)
 	free(st);
 }
 
+/*
+ * Gzipped sitemaps (sitemap.xml.gz, sitemap-3.xml.gz, sitemap.txt.gz):
+ * search engines read them like plain ones.  The file is inflated with
+ * zlib up to the engine's layer budget for it (8 times the compressed
+ * size, at least 1 MiB, never more than GZ_OUT_MAX), which also stops a
+ * decompression bomb; a longer sitemap is judged on its first part.  The
+ * decoded text is handed to every detector as the layer "gunzip", where
+ * the sitemap checks below see it under the name without ".gz".
+ */
+#define GZ_OUT_MAX ((size_t)8 << 20)
+
+/* "sitemap*.xml.gz" / "*sitemap*.txt.gz": the inner extension or NULL. */
+static const char *gz_sitemap_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 10 || strcasecmp(name + n - 3, ".gz") || !strcasestr(name, "sitemap"))
+		return NULL;
+	if (!strncasecmp(name + n - 7, ".xml", 4))
+		return "xml";
+	if (!strncasecmp(name + n - 7, ".txt", 4))
+		return "txt";
+	return NULL;
+}
+
+static void scan_sitemap_gz(struct ronda_file *f)
+{
+	size_t cap = MIN(GZ_OUT_MAX, MAX(f->len * 8, (size_t)1 << 20));
+	size_t k = 0;
+	unsigned char *o;
+	z_stream z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return;
+	o = xmalloc(cap + 1);
+	z.next_in = (unsigned char *)f->data;
+	z.avail_in = (uInt)MIN(f->len, (size_t)UINT32_MAX);
+	do {
+		z.next_out = o + k;
+		z.avail_out = (uInt)(cap - k);
+		rc = inflate(&z, Z_NO_FLUSH);
+		k = cap - z.avail_out;
+		/* several gzip members follow each other */
+		if (rc == Z_STREAM_END && z.avail_in > 0 && k < cap)
+			rc = inflateReset(&z);
+	} while (rc == Z_OK && k < cap && z.avail_in > 0);
+	inflateEnd(&z);
+	/* a cut or corrupt stream: judge what was decoded */
+	if (k > 0)
+		ronda_scan_layer(f, o, k, "gunzip");
+	free(o);
+}
+
 static int seo_scan(void *state, struct ronda_file *f, const struct ronda_hits *h)
 {
 	struct seo_state *st = state;
 	enum ronda_ftype t = f->cls.type;
+	const char *gz_ext = gz_sitemap_ext(f->name);
 
+	if (gz_ext && f->depth == 0) {
+		if (f->len >= 18 && f->data[0] == 0x1f && f->data[1] == 0x8b)
+			scan_sitemap_gz(f);
+		return RONDA_OK;
+	}
+	if (gz_ext && f->depth == 1 && !strcmp(f->layer, "gunzip")) {
+		if (!strcmp(gz_ext, "xml") &&
+		    (ronda_hits_has(h, P_URLSET) || !strncasecmp(f->name, "sitemap", 7)))
+			scan_sitemap_xml(f);
+		else if (!strcmp(gz_ext, "txt"))
+			scan_sitemap_txt(f);
+		return RONDA_OK;
+	}
 	if (f->cls.flags & RONDA_CF_BINARY)
 		return RONDA_OK;
 	if (f->depth == 0) {
