@@ -7,6 +7,10 @@
  *   - RewriteCond on HTTP_USER_AGENT / HTTP_REFERER / REMOTE_ADDR naming
  *     Google/Bing crawlers or search engines, followed by a RewriteRule that
  *     serves something (not a block): cloaking;
+ *   - RewriteCond on Accept-Language (Indonesian, not Indonesian, or
+ *     empty as crawlers send it) followed by a RewriteRule serving a text,
+ *     HTML or script file, a gambling-looking or off-site target rather
+ *     than a language version of the site: cloaking;
  *   - catch-all RewriteRules sending every path to a PHP script that is not
  *     a CMS front controller, or to a gambling-looking target: doorways
  *     (the WordPress/Laravel/Drupal "not a file, not a dir -> index.php"
@@ -28,7 +32,7 @@
 #include "core/util.h"
 
 enum {
-	R_CLOAK_UA, R_CLOAK_REF, R_CLOAK_IP, R_DOORWAY, R_ERRORDOC, R_HANDLER,
+	R_CLOAK_UA, R_CLOAK_REF, R_CLOAK_IP, R_CLOAK_LANG, R_DOORWAY, R_ERRORDOC, R_HANDLER,
 	R_PREPEND, R_SETTING, R__COUNT
 };
 
@@ -45,6 +49,10 @@ static const struct ronda_rule rules[R__COUNT] = {
 		RONDA_SEV_HIGH, 75,
 		N_("a rewrite rule serves different content to Google's crawler addresses"),
 		N_("remove the RewriteCond/RewriteRule pair and check the target it serves") },
+	[R_CLOAK_LANG] = { "judol.htaccess.cloak-lang", RONDA_CAT_CLOAKER,
+		RONDA_SEV_HIGH, 75,
+		N_("a rewrite rule serves another page depending on the visitor's Accept-Language (Indonesian or not, or none as crawlers send)"),
+		N_("remove the RewriteCond/RewriteRule pair and check the page it serves; a real language switch points at a language version of the site") },
 	[R_DOORWAY] = { "judol.htaccess.doorway-rewrite", RONDA_CAT_SEO_SPAM,
 		RONDA_SEV_MEDIUM, 65,
 		N_("a catch-all rewrite sends arbitrary paths to a script that is not the site's front controller, the shape of a doorway generator"),
@@ -187,6 +195,84 @@ static bool php_target(const char *t, size_t n)
 	       ends_with_ci(t, n, ".php5") || ends_with_ci(t, n, ".php7");
 }
 
+/* Accept-Language condition: what it selects, or NULL when it names no
+ * Indonesian and no empty header. */
+static const char *lang_selects(const struct cond *c)
+{
+	const char *p = c->pattern;
+	bool id = false;
+
+	if (!strcmp(p, "^$") || !strcmp(p, "^-?$") || !strcmp(p, "^\\s*$"))
+		return c->negated ? NULL : _("no Accept-Language, as crawlers send");
+	for (const char *q = p; *q; q++) {
+		/* "id" / "in" as a language tag: not inside a longer word */
+		if ((q[0] == 'i' || q[0] == 'I') &&
+		    (q[1] == 'd' || q[1] == 'D' || q[1] == 'n' || q[1] == 'N') &&
+		    (q == p || !((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z'))) &&
+		    !((q[2] >= 'a' && q[2] <= 'z') || (q[2] >= 'A' && q[2] <= 'Z'))) {
+			id = true;
+			break;
+		}
+	}
+	if (!id)
+		return NULL;
+	return c->negated ? _("visitors whose language is not Indonesian")
+			  : _("Indonesian-speaking visitors");
+}
+
+/* A target that is a language version of the site: "/en/", "/id-id/",
+ * "?lang=en", "hl=", "/english/". */
+static bool language_target(const char *t)
+{
+	const char *p = t;
+
+	if (has_word(t, "lang=") || has_word(t, "language=") || has_word(t, "hl=") ||
+	    has_word(t, "locale=") || has_word(t, "/english") || has_word(t, "/indonesia"))
+		return true;
+	while ((p = strchr(p, '/')) != NULL) {
+		size_t n = 0;
+		p++;
+		while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+		       p[n] == '-' || p[n] == '_')
+			n++;
+		if ((n == 2 || n == 5) && (p[n] == '/' || p[n] == '\0' || p[n] == '?' ||
+					   p[n] == '$'))
+			return true;
+	}
+	return false;
+}
+
+/* Accept-Language cloaking: the rule serves a file or another site rather
+ * than a language version. */
+static bool check_lang_rule(struct ronda_file *f, const struct cond *c,
+			    const char *target)
+{
+	const char *sel = lang_selects(c), *top = NULL;
+	size_t tpl = target_path_len(target);
+	char host[256];
+	bool offsite = ronda_url_host(target, strlen(target), host, sizeof(host)) > 0;
+	bool bad;
+
+	if (language_target(target))
+		return false;
+	bad = ronda_slug_score(target, strlen(target), &top) >= RONDA_SLUG_GAMBLING ||
+	      (offsite && ronda_host_is_free(host)) || ends_with_ci(target, tpl, ".txt");
+	if (!bad && !sel)
+		return false;
+	if (!bad && offsite && ronda_host_is_gov(host))
+		return false;
+	if (!bad && !offsite && !ends_with_ci(target, tpl, ".html") &&
+	    !ends_with_ci(target, tpl, ".htm") &&
+	    !(php_target(target, tpl) && !ronda_front_controller(target, tpl)))
+		return false;
+	ronda_report_ex(f, &rules[R_CLOAK_LANG], c->offset,
+			bad ? -1 : RONDA_SEV_MEDIUM, bad ? 0 : 60,
+			_("condition on %s '%s%s' (%s), then rewrites to '%s'"),
+			c->var, c->negated ? "!" : "", c->pattern,
+			sel ? sel : _("a language"), target);
+	return true;
+}
+
 static void check_rule(struct ronda_file *f, const struct ronda_conf_line *l,
 		       struct cond *conds, size_t n_conds)
 {
@@ -210,6 +296,12 @@ static void check_rule(struct ronda_file *f, const struct ronda_conf_line *l,
 
 		if (has_word(c->var, "REQUEST_FILENAME") || has_word(c->var, "REQUEST_URI"))
 			have_file_conds = true;
+		if (has_word(c->var, "Accept-Language") ||
+		    has_word(c->var, "HTTP_ACCEPT_LANGUAGE")) {
+			if (check_lang_rule(f, c, target))
+				return;
+			continue;
+		}
 		if (c->negated)
 			continue;
 		if (has_word(c->var, "HTTP_USER_AGENT") || has_word(c->var, "HTTP:User-Agent")) {
