@@ -25,6 +25,7 @@
 #include <pthread.h>
 
 #include "core/detector.h"
+#include "core/spare.h"
 #include "core/error.h"
 #include "core/i18n.h"
 #include "core/rule.h"
@@ -329,69 +330,19 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
  * pages each time; freed with the thread. */
 #define SPARE_MAX_BYTES ((size_t)16 << 20)
 
-struct spare {
-	uint32_t *buf;
-	size_t size;      /* bytes */
-};
-
-static pthread_key_t spare_key;
-static bool spare_ok;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-
-static void spare_free(void *p)
-{
-	struct spare *sp = p;
-
-	if (sp) {
-		free(sp->buf);
-		free(sp);
-	}
-}
-
-static void spare_init(void)
-{
-	spare_ok = pthread_key_create(&spare_key, spare_free) == 0;
-}
-
 static uint32_t *tables_get(size_t need, size_t *size)
 {
-	struct spare *sp;
-	uint32_t *b;
+	uint32_t *b = ronda_spare_take(RONDA_SPARE_WS_TABLES, need, size);
 
-	pthread_once(&spare_once, spare_init);
-	sp = spare_ok ? pthread_getspecific(spare_key) : NULL;
-	if (sp && sp->buf && sp->size >= need) {
-		b = sp->buf;
-		*size = sp->size;
-		sp->buf = NULL;
-		sp->size = 0;
+	if (b)
 		return b;
-	}
 	*size = need;
 	return xmalloc(need);
 }
 
 static void tables_put(uint32_t *b, size_t size)
 {
-	struct spare *sp;
-
-	if (!b)
-		return;
-	sp = spare_ok && size <= SPARE_MAX_BYTES ? pthread_getspecific(spare_key) : NULL;
-	if (spare_ok && size <= SPARE_MAX_BYTES && !sp) {
-		sp = xcalloc(1, sizeof(*sp));
-		if (pthread_setspecific(spare_key, sp)) {
-			free(sp);
-			sp = NULL;
-		}
-	}
-	if (sp && sp->size < size) {
-		free(sp->buf);
-		sp->buf = b;
-		sp->size = size;
-		return;
-	}
-	free(b);
+	ronda_spare_give(RONDA_SPARE_WS_TABLES, b, size, SPARE_MAX_BYTES);
 }
 
 static void match_brackets(struct ctx *c)

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/spare.h"
 #include "lang/php_deob.h"
 #include "lang/php_lex.h"
 #include "core/util.h"
@@ -1740,61 +1741,22 @@ static void reset(struct ronda_php_deob *d)
  * faulting in megabytes per big file.  Freed with the thread. */
 #define SPARE_MAX_TOKENS (1u << 20)     /* 16 MiB kept per thread at most */
 
-struct spare {
-	struct ronda_php_tok *toks;
-	size_t alloc;
-};
-
-static pthread_key_t spare_key;
-static bool spare_ok;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-
-static void spare_free(void *p)
-{
-	struct spare *sp = p;
-
-	if (sp) {
-		free(sp->toks);
-		free(sp);
-	}
-}
-
-static void spare_init(void)
-{
-	spare_ok = pthread_key_create(&spare_key, spare_free) == 0;
-}
-
 static void spare_take(struct ronda_php_deob *d)
 {
-	struct spare *sp = spare_ok ? pthread_getspecific(spare_key) : NULL;
+	size_t size;
+	void *p = ronda_spare_take(RONDA_SPARE_PHP_TOKENS, 0, &size);
 
-	if (sp && sp->toks) {
-		d->toks = sp->toks;
-		d->alloc_toks = sp->alloc;
-		sp->toks = NULL;
-		sp->alloc = 0;
+	if (p) {
+		d->toks = p;
+		d->alloc_toks = size / sizeof(*d->toks);
 	}
 }
 
 static void spare_give(struct ronda_php_deob *d)
 {
-	struct spare *sp;
-
-	if (!spare_ok || !d->toks || d->alloc_toks > SPARE_MAX_TOKENS)
-		return;
-	sp = pthread_getspecific(spare_key);
-	if (!sp) {
-		sp = xcalloc(1, sizeof(*sp));
-		if (pthread_setspecific(spare_key, sp)) {
-			free(sp);
-			return;
-		}
-	}
-	if (sp->alloc >= d->alloc_toks)
-		return;
-	free(sp->toks);
-	sp->toks = d->toks;
-	sp->alloc = d->alloc_toks;
+	ronda_spare_give(RONDA_SPARE_PHP_TOKENS, d->toks,
+			 d->alloc_toks * sizeof(*d->toks),
+			 SPARE_MAX_TOKENS * sizeof(*d->toks));
 	d->toks = NULL;
 	d->alloc_toks = 0;
 }
@@ -1804,7 +1766,6 @@ struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *li
 	struct ronda_php_deob *d = xcalloc(1, sizeof(*d));
 
 	pthread_once(&fn_lens_once, fn_lens_build);
-	pthread_once(&spare_once, spare_init);
 	spare_take(d);
 	d->lim = limits ? *limits : ronda_php_deob_default_limits;
 	if (d->lim.max_blobs == 0)
