@@ -59,7 +59,7 @@ static const struct ronda_rule rules[R__COUNT] = {
 		N_("a PHP doorway generator: a query parameter picks a name from a list file and prints a gambling page"),
 		N_("delete the script and its list file, then the rewrite rules and sitemaps that point to it") },
 	[R_FARM] = { "judol.doorway.farm", RONDA_CAT_SEO_SPAM, RONDA_SEV_HIGH, 85,
-		N_("a directory full of generated pages with gambling names (a static doorway farm)"),
+		N_("a directory full of generated pages with gambling names or titles (a static doorway farm)"),
 		N_("delete the directory after checking that nothing of yours is in it, and the sitemaps listing it") },
 };
 
@@ -92,6 +92,7 @@ static const struct {
 struct farm_dir {
 	char *path;
 	size_t n_pages;
+	size_t n_titled;          /* of them, found by their title only */
 	char *samples[FARM_SAMPLES];
 	size_t n_samples;
 	struct farm_dir *next;
@@ -505,7 +506,7 @@ static unsigned long hash_str(const char *s, size_t n)
 	return h;
 }
 
-static void farm_add(struct seo_state *st, struct ronda_file *f)
+static void farm_add(struct seo_state *st, struct ronda_file *f, bool by_title)
 {
 	const char *slash = strrchr(f->path, '/');
 	size_t dl = slash ? (size_t)(slash - f->path) : 0;
@@ -529,6 +530,7 @@ static void farm_add(struct seo_state *st, struct ronda_file *f)
 	}
 	if (d) {
 		d->n_pages++;
+		d->n_titled += by_title;
 		/* keep the smallest paths, so the report does not depend on
 		 * thread timing */
 		if (d->n_samples < FARM_SAMPLES) {
@@ -545,6 +547,65 @@ static void farm_add(struct seo_state *st, struct ronda_file *f)
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
+}
+
+/*
+ * Doorway pages with random file names: the <title> in the first 8 KiB
+ * carries the gambling words.  News against gambling also puts "judi",
+ * "slot" and "bandar" in titles, so a title counts only with a strong
+ * doorway word (weight 3: gacor, maxwin, sbobet...) or a brand-shaped
+ * token (letters then 2-4 digits: slot88, gacor777, mpo303).
+ */
+#define TITLE_LOOK 8192u
+
+/* A strong doorway word (weight 3 alone) or a brand-shaped token:
+ * letters then 2-4 digits (slot88, mpo303) or "4d" (bonanza4d). */
+static bool strong_token(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t a, letters = 0, digits = 0, e;
+
+		while (i < n && !isalnum((unsigned char)s[i]))
+			i++;
+		a = i;
+		while (i < n && isalpha((unsigned char)s[i]))
+			i++, letters++;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++, digits++;
+		e = i;
+		while (e < n && isalnum((unsigned char)s[e]))
+			e++;
+		if (letters >= 3 && ((digits >= 2 && digits <= 4 && e == i) ||
+				     (digits == 1 && s[i - 1] == '4' && e == i + 1 &&
+				      (s[i] == 'd' || s[i] == 'D'))))
+			return true;
+		if (e > a && ronda_slug_score(s + a, e - a, NULL) >= 3)
+			return true;
+		i = e;
+	}
+	return false;
+}
+
+static bool gambling_title(const struct ronda_file *f)
+{
+	size_t look = MIN(f->len, (size_t)TITLE_LOOK), tl;
+	const unsigned char *t = ronda_seo_memcase(f->data, look, "<title", 6), *e;
+	const char *title;
+
+	if (!t)
+		return false;
+	t = memchr(t, '>', (size_t)(f->data + look - t));
+	if (!t)
+		return false;
+	t++;
+	e = ronda_seo_memcase(t, (size_t)(f->data + look - t), "</title", 7);
+	if (!e || e - t > 300)
+		return false;
+	title = (const char *)t;
+	tl = (size_t)(e - t);
+	if (ronda_slug_score(title, tl, NULL) < RONDA_SLUG_GAMBLING)
+		return false;
+	return strong_token(title, tl);
 }
 
 static bool page_ext(const char *ext)
@@ -683,7 +744,9 @@ static int seo_scan(void *state, struct ronda_file *f, const struct ronda_hits *
 		if (page_ext(f->ext)) {
 			size_t nl = strlen(f->name) - strlen(f->ext) - 1;
 			if (ronda_slug_score(f->name, nl, NULL) >= RONDA_SLUG_GAMBLING)
-				farm_add(st, f);
+				farm_add(st, f, false);
+			else if (t == RONDA_FT_HTML && gambling_title(f))
+				farm_add(st, f, true);
 		}
 	}
 	if (t == RONDA_FT_HTML || t == RONDA_FT_PHP) {
@@ -709,11 +772,18 @@ static int seo_finish(void *state, struct ronda_finish *fin)
 			if (d->n_pages < FARM_MIN)
 				continue;
 			qsort(d->samples, d->n_samples, sizeof(d->samples[0]), cmp_str);
-			ronda_finish_report(fin, d->path, &rules[R_FARM],
-					    rules[R_FARM].severity,
-					    (const char *const *)d->samples, d->n_samples,
-					    _("%zu pages with gambling names in this directory"),
-					    d->n_pages);
+			if (d->n_titled)
+				ronda_finish_report(fin, d->path, &rules[R_FARM],
+						    rules[R_FARM].severity,
+						    (const char *const *)d->samples, d->n_samples,
+						    _("%zu pages with gambling names or titles in this directory (%zu by title only)"),
+						    d->n_pages, d->n_titled);
+			else
+				ronda_finish_report(fin, d->path, &rules[R_FARM],
+						    rules[R_FARM].severity,
+						    (const char *const *)d->samples, d->n_samples,
+						    _("%zu pages with gambling names in this directory"),
+						    d->n_pages);
 		}
 	}
 	return RONDA_OK;
