@@ -8,19 +8,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/fsutil.h"
 #include "core/util.h"
 #include "vault/fsops.h"
-
-bool ronda_fs_force_fallback;
-static bool no_openat2;
 
 static int err_errno(void)
 {
@@ -65,78 +61,10 @@ int ronda_fs_check_relpath(const char *rel)
 	return RONDA_OK;
 }
 
-/* Walk rel component by component; all but the last must be real
- * directories.  Returns the descriptor of the parent directory in *dirfd
- * (a dup of start when rel has one component) and the last component. */
-static int walk_parent(int start, const char *rel, bool create, mode_t dmode,
-		       int *dirfd, const char **base)
+static int err_of(int e)
 {
-	int fd = fcntl(start, F_DUPFD_CLOEXEC, 0);
-	const char *p = rel;
-	char comp[256];
-
-	if (fd < 0)
-		return err_errno();
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t n;
-		int next;
-
-		if (!slash) {
-			*dirfd = fd;
-			*base = p;
-			return RONDA_OK;
-		}
-		n = (size_t)(slash - p);
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, dmode ? dmode : 0755) < 0 && errno != EEXIST) {
-				int e = err_errno();
-				close(fd);
-				return e;
-			}
-			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (next < 0) {
-			int e = errno == ENOTDIR ? RONDA_ELOOP : err_errno();
-			struct stat st;
-
-			/* O_NOFOLLOW|O_DIRECTORY on a symlink may say ENOTDIR */
-			if (errno == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    !S_ISLNK(st.st_mode))
-				e = RONDA_ENOTDIR;
-			close(fd);
-			return e;
-		}
-		close(fd);
-		fd = next;
-		p = slash + 1;
-	}
-}
-
-static int try_openat2(int rootfd, const char *rel, int flags, mode_t mode, int *out)
-{
-	struct open_how how;
-	long fd;
-
-	if (ronda_fs_force_fallback || no_openat2)
-		return RONDA_EUNSUPPORTED;
-	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
-	how.mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (fd < 0) {
-		if (errno == ENOSYS) {
-			no_openat2 = true;
-			return RONDA_EUNSUPPORTED;
-		}
-		return err_errno();
-	}
-	*out = (int)fd;
-	return RONDA_OK;
+	errno = e;
+	return err_errno();
 }
 
 int ronda_fs_open_beneath(int rootfd, const char *rel, int flags, mode_t mode,
@@ -147,11 +75,15 @@ int ronda_fs_open_beneath(int rootfd, const char *rel, int flags, mode_t mode,
 
 	if ((rc = ronda_fs_check_relpath(rel)))
 		return rc;
-	rc = try_openat2(rootfd, rel, flags, mode, fd);
-	if (rc != RONDA_EUNSUPPORTED)
-		return rc;
-	if ((rc = walk_parent(rootfd, rel, false, 0, &dfd, &base)))
-		return rc;
+	f = ronda_openat2_beneath(rootfd, rel, flags, mode);
+	if (f >= 0) {
+		*fd = f;
+		return RONDA_OK;
+	}
+	if (f != -ENOSYS)
+		return err_of(-f);
+	if ((rc = ronda_beneath_walk(rootfd, rel, false, 0, &dfd, &base)))
+		return err_of(-rc);
 	f = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 	rc = f < 0 ? err_errno() : RONDA_OK;
 	close(dfd);
@@ -181,16 +113,19 @@ int ronda_fs_open_parent(int rootfd, const char *rel, bool create,
 	}
 	if (!create) {
 		dir = xstrndup(rel, (size_t)(slash - rel));
-		rc = try_openat2(rootfd, dir, O_RDONLY | O_DIRECTORY, 0, dirfd);
+		rc = ronda_openat2_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
 		free(dir);
 		/* ENOTDIR may mean a symlink: let the walk say which */
-		if (rc != RONDA_EUNSUPPORTED && rc != RONDA_ENOTDIR) {
-			if (!rc)
-				*base = slash + 1;
-			return rc;
+		if (rc >= 0) {
+			*dirfd = rc;
+			*base = slash + 1;
+			return RONDA_OK;
 		}
+		if (rc != -ENOSYS && rc != -ENOTDIR)
+			return err_of(-rc);
 	}
-	return walk_parent(rootfd, rel, create, dir_mode, dirfd, base);
+	rc = ronda_beneath_walk(rootfd, rel, create, dir_mode, dirfd, base);
+	return rc ? err_of(-rc) : RONDA_OK;
 }
 
 int ronda_fs_fsync_dir(int dirfd)

@@ -31,9 +31,10 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/fsutil.h"
 
-/* Tests set this to exercise the openat fallback. */
-extern bool ronda_fs_force_fallback;
+/* Tests set ronda_beneath_force_fallback (core/fsutil.h) to exercise the
+ * openat fallback. */
 
 /* Prefix of ronda's temporary names; never used for anything else. */
 #define RONDA_FS_TMP_PREFIX ".ronda-tmp."

@@ -1,6 +1,7 @@
 /*
- * test_fsops.c — resolution beneath a root (with openat2 and with the
- * component walk), atomic replace, careful unlink.
+ * test_fsops.c — resolution beneath a root (core/fsutil.h and the vault's
+ * stricter wrappers, with openat2 and with the component walk), atomic
+ * replace, careful unlink.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "core/fsutil.h"
 #include "core/util.h"
 #include "vault/fsops.h"
 
@@ -77,11 +79,40 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* core/fsutil.h's lenient ronda_open_beneath() (the scanner's): same
+ * resolution as the vault's, without the vault's path rules */
+static void check_core_open(int rootfd)
+{
+	static const char *const ok[] = { "a/f.php", "a//f.php", "a/./f.php", "", "a/", "." };
+	static const struct { const char *rel; int err; } bad[] = {
+		{ "link/secret", RONDA_ELOOP }, { "link", RONDA_ELOOP },
+		{ "a/flink", RONDA_ELOOP }, { "a/up/a/f.php", RONDA_ELOOP },
+		{ "../outside/secret", RONDA_EXDEV }, { "a/../../outside", RONDA_EXDEV },
+		{ "a/f.php/x", RONDA_ENOTDIR }, { "a/nope", RONDA_ENOENT },
+		{ "/etc/passwd", RONDA_EINVAL },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		int fd = ronda_open_beneath(rootfd, ok[i], O_RDONLY, 0);
+
+		if (fd < 0)
+			fail_msg("'%s': %d", ok[i], fd);
+		close(fd);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fd = ronda_open_beneath(rootfd, bad[i].rel, O_RDONLY, 0);
+
+		if (fd != -bad[i].err)
+			fail_msg("'%s': %d, want %d", bad[i].rel, fd, -bad[i].err);
+	}
+}
+
 static void check_refusals(void)
 {
 	int rootfd, fd = -1;
 
 	assert_int_equal(ronda_fs_open_root(root, &rootfd), RONDA_OK);
+	check_core_open(rootfd);
 	assert_int_equal(ronda_fs_open_beneath(rootfd, "a/f.php", O_RDONLY, 0, &fd), RONDA_OK);
 	close(fd);
 	assert_int_equal(ronda_fs_open_beneath(rootfd, "link/secret", O_RDONLY, 0, &fd), RONDA_ELOOP);
@@ -119,15 +150,15 @@ static void check_refusals(void)
 
 static void test_beneath_openat2(void **state)
 {
-	ronda_fs_force_fallback = false;
+	ronda_beneath_force_fallback = false;
 	check_refusals();
 }
 
 static void test_beneath_fallback(void **state)
 {
-	ronda_fs_force_fallback = true;
+	ronda_beneath_force_fallback = true;
 	check_refusals();
-	ronda_fs_force_fallback = false;
+	ronda_beneath_force_fallback = false;
 }
 
 static void test_open_parent_create(void **state)
