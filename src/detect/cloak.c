@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "core/i18n.h"
 #include "text/seo_words.h"
+#include "text/url.h"
 #include "core/util.h"
 #include "lang/php_lex.h"
 
@@ -113,11 +114,6 @@ struct action {
 	char what[256];        /* host or file name */
 	int exits;             /* -1 unknown (look at the hits), 0, 1 */
 };
-
-static uint64_t sub0(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
 
 /* Last hit of id with end in [lo, hi]. */
 static const struct ronda_hit *last_hit_in(const struct ronda_hits *h,
@@ -221,7 +217,7 @@ static const struct ronda_hit *call_url(const struct ronda_file *f,
 	const struct ronda_hit *u = NULL;
 
 	if (x->id == P_CURL)
-		return ronda_hits_in(h, P_URL, sub0(x->end, 400), x->end + 400);
+		return ronda_hits_in(h, P_URL, ronda_sub0(x->end, 400), x->end + 400);
 	while (p < f->len && p < x->end + 16 &&
 	       (f->data[p] == ' ' || f->data[p] == '\t' || f->data[p] == '@' ||
 		f->data[p] == '('))
@@ -268,9 +264,9 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 		case P_INCL:
 			/* content that is read must also be printed */
 			if (x->id != P_INCL &&
-			    !ronda_hits_in(h, P_OUT, sub0(x->end, 80), x->end + 600))
+			    !ronda_hits_in(h, P_OUT, ronda_sub0(x->end, 80), x->end + 600))
 				break;
-			u = call_url(f, h, x, x->end - sub0(cond, URL_BEFORE));
+			u = call_url(f, h, x, x->end - ronda_sub0(cond, URL_BEFORE));
 			if (u &&
 			    url_of_hit(f, u, url, sizeof(url), a->what, sizeof(a->what))) {
 				a->kind = A_REMOTE;
@@ -283,7 +279,7 @@ static bool find_action(const struct ronda_file *f, const struct ronda_hits *h,
 				ronda_strlcpy(a->what, _("a cURL request"), sizeof(a->what));
 				return true;
 			}
-			lf = ronda_hits_in(h, P_LOCALFILE, x->id == P_INCL ? x->end : sub0(cond, 2048),
+			lf = ronda_hits_in(h, P_LOCALFILE, x->id == P_INCL ? x->end : ronda_sub0(cond, 2048),
 				    x->end + 300);
 			if (lf) {
 				a->kind = A_LOCAL;
@@ -381,8 +377,7 @@ static void report_cloak(struct ronda_file *f, struct cloak_state *st, int r,
 	if ((mobile_only || r == R_LANG) && a->kind == A_REDIRECT)
 		return;
 	/* a redirect is high only to a gambling-looking or free host */
-	if (a->kind == A_REDIRECT && !ronda_host_is_free(a->what) &&
-	    ronda_slug_score(a->what, strlen(a->what), NULL) < RONDA_SLUG_GAMBLING) {
+	if (a->kind == A_REDIRECT && !ronda_url_is_bad(a->what, a->what, NULL)) {
 		sev = RONDA_SEV_MEDIUM;
 		conf = 60;
 	}
@@ -409,7 +404,7 @@ static void report_cloak(struct ronda_file *f, struct cloak_state *st, int r,
 static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 			    const struct ronda_hit *c, struct cloak_state *st)
 {
-	uint64_t lo = sub0(c->end, EVIDENCE_BEFORE);
+	uint64_t lo = ronda_sub0(c->end, EVIDENCE_BEFORE);
 	uint64_t hi = MIN((uint64_t)f->len, c->end + EVIDENCE_AFTER);
 	struct ronda_crawl_match m = { 0, NULL, NULL };
 	struct action a;
@@ -860,7 +855,7 @@ static void check_template(struct ronda_file *f, const struct ronda_hits *h,
 			continue;
 		u = call_url(f, h, x, 400);
 		if (!u)   /* readfile('http...') / include 'http...' */
-			u = ronda_hits_in(h, P_URL, sub0(x->end, 12), x->end + 2);
+			u = ronda_hits_in(h, P_URL, ronda_sub0(x->end, 12), x->end + 2);
 		if (!u || !url_of_hit(f, u, url, sizeof(url), host, sizeof(host)))
 			continue;
 		pl = strcspn(url, "?#");

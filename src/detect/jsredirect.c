@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/i18n.h"
 #include "text/seo_words.h"
+#include "text/url.h"
 #include "core/util.h"
 
 enum { R_REFERRER, R_UA, R_ATOB, R_REFRESH, R__COUNT };
@@ -81,11 +82,6 @@ static void reportf(struct ronda_file *f, int r, uint64_t off, int sev,
 	ronda_report_ex(f, &rules[r], off, sev, conf, "%s", detail);
 }
 
-static uint64_t sub0(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
 /* Decode the base64 literal that starts right at offset at (after the
  * quote) into printable text; returns its length. */
 static size_t atob_literal(const struct ronda_file *f, uint64_t at, char *out,
@@ -107,21 +103,6 @@ static size_t atob_literal(const struct ronda_file *f, uint64_t at, char *out,
 	return o;
 }
 
-/* Host of the first URL in text; "" if none. */
-static bool first_url_host(const char *text, char *host, size_t size)
-{
-	const char *u = strstr(text, "http");
-
-	while (u) {
-		if (ronda_url_host(u, strlen(u), host, size))
-			return true;
-		u = strstr(u + 4, "http");
-	}
-	if (text[0] == '/' && text[1] == '/')
-		return ronda_url_host(text, strlen(text), host, size) > 0;
-	return false;
-}
-
 /* Target host of a redirect/injection at hit x: a URL literal or an atob
  * literal right after it. */
 static bool target_host(const struct ronda_file *f, const struct ronda_hits *h,
@@ -133,7 +114,7 @@ static bool target_host(const struct ronda_file *f, const struct ronda_hits *h,
 
 	if (a && (!u || a->end < u->end)) {
 		if (atob_literal(f, a->end, text, sizeof(text)) &&
-		    first_url_host(text, host, size))
+		    ronda_first_url_host(text, host, size))
 			return true;
 	}
 	if (u) {
@@ -149,12 +130,6 @@ static bool target_host(const struct ronda_file *f, const struct ronda_hits *h,
 		return ronda_url_host(text, o, host, size) > 0;
 	}
 	return false;
-}
-
-static bool bad_host(const char *host)
-{
-	return ronda_host_is_free(host) ||
-	       ronda_slug_score(host, strlen(host), NULL) >= RONDA_SLUG_GAMBLING;
 }
 
 static void check_referrer(struct ronda_file *f, const struct ronda_hits *h,
@@ -174,7 +149,7 @@ static void check_referrer(struct ronda_file *f, const struct ronda_hits *h,
 		r = ronda_hits_in(h, P_REDIR, x->end, x->end + WIN_AFTER);
 		if (!r)
 			continue;
-		lo = sub0(x->end, 300);
+		lo = ronda_sub0(x->end, 300);
 		hi = MIN((uint64_t)f->len, r->end);
 		if (!ronda_crawl_find(f->data + lo, (size_t)(hi - lo), RONDA_CRAWL_REF, &m))
 			continue;
@@ -182,7 +157,7 @@ static void check_referrer(struct ronda_file *f, const struct ronda_hits *h,
 		if (minified && !*host)
 			continue;
 		*done |= 1u;
-		reportf(f, R_REFERRER, x->end, minified && !bad_host(host) ? RONDA_SEV_MEDIUM : -1,
+		reportf(f, R_REFERRER, x->end, minified && !ronda_url_is_bad(host, host, NULL) ? RONDA_SEV_MEDIUM : -1,
 			0, _("referrer tested for '%s' (%s), then redirected%s%s%s"),
 			m.word, m.how, *host ? _(" to '") : "", host, *host ? "'" : "");
 	}
@@ -209,7 +184,7 @@ static void check_ua(struct ronda_file *f, const struct ronda_hits *h,
 		act = r && (!w || r->end < w->end) ? r : w;
 		if (!act)
 			continue;
-		lo = sub0(x->end, WIN_BEFORE);
+		lo = ronda_sub0(x->end, WIN_BEFORE);
 		hi = MIN((uint64_t)f->len, act->end);
 		if (!ronda_crawl_find(f->data + lo, (size_t)(hi - lo), RONDA_CRAWL_UA, &m)) {
 			if (!ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
@@ -224,9 +199,9 @@ static void check_ua(struct ronda_file *f, const struct ronda_hits *h,
 		target_host(f, h, act->end - 1, host, sizeof(host));
 		/* a phone sent to the mobile site is normal: only a
 		 * gambling-looking or free host counts */
-		if (mobile && (!*host || !bad_host(host)))
+		if (mobile && (!*host || !ronda_url_is_bad(host, host, NULL)))
 			continue;
-		if (generic && minified && !(*host && bad_host(host)))
+		if (generic && minified && !(*host && ronda_url_is_bad(host, host, NULL)))
 			sev = RONDA_SEV_MEDIUM;
 		*done |= 2u;
 		reportf(f, R_UA, x->end, sev, 0,
@@ -246,11 +221,11 @@ static void check_atob(struct ronda_file *f, const struct ronda_hits *h)
 		if (x->id != P_ATOB)
 			continue;
 		if (!atob_literal(f, x->end, text, sizeof(text)) ||
-		    !first_url_host(text, host, sizeof(host)))
+		    !ronda_first_url_host(text, host, sizeof(host)))
 			continue;
-		near_action = ronda_hits_in(h, P_REDIR, sub0(x->end, 300), x->end + 300) ||
-			      ronda_hits_in(h, P_INJECT, sub0(x->end, 300), x->end + 300);
-		bad = bad_host(host);
+		near_action = ronda_hits_in(h, P_REDIR, ronda_sub0(x->end, 300), x->end + 300) ||
+			      ronda_hits_in(h, P_INJECT, ronda_sub0(x->end, 300), x->end + 300);
+		bad = ronda_url_is_bad(host, host, NULL);
 		reportf(f, R_ATOB, x->end, near_action || bad ? RONDA_SEV_HIGH : -1,
 			near_action || bad ? 80 : 0, _("atob() hides '%s'%s"), host,
 			near_action ? _(" and the script redirects or writes it") : "");
@@ -263,7 +238,7 @@ static void check_refresh(struct ronda_file *f, const struct ronda_hits *h)
 	for (size_t i = 0; i < h->n; i++) {
 		const struct ronda_hit *x = &h->v[i];
 		const unsigned char *p, *e, *u;
-		const unsigned char *lo = f->data + sub0(x->end, 512);
+		const unsigned char *lo = f->data + ronda_sub0(x->end, 512);
 		char host[256];
 		size_t n;
 
@@ -287,8 +262,8 @@ static void check_refresh(struct ronda_file *f, const struct ronda_hits *h)
 		if (!ronda_url_host((const char *)u, n, host, sizeof(host)) ||
 		    ronda_host_is_gov(host))
 			continue;
-		reportf(f, R_REFRESH, x->end, bad_host(host) ? RONDA_SEV_HIGH : -1,
-			bad_host(host) ? 80 : 0, _("refreshes to '%.*s'"),
+		reportf(f, R_REFRESH, x->end, ronda_url_is_bad(host, host, NULL) ? RONDA_SEV_HIGH : -1,
+			ronda_url_is_bad(host, host, NULL) ? 80 : 0, _("refreshes to '%.*s'"),
 			(int)MIN(n, (size_t)200), (const char *)u);
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/i18n.h"
 #include "text/seo_words.h"
+#include "text/url.h"
 #include "core/util.h"
 
 enum {
@@ -402,8 +403,7 @@ static void scan_links(struct ronda_file *f, const struct ronda_hits *h)
 	if (*amp)
 		ronda_url_host(amp, strlen(amp), ah, sizeof(ah));
 	if (*ah && strcmp(ronda_host_site(ah), "ampproject.org")) {
-		bool bad = ronda_host_is_free(ah) ||
-			   ronda_slug_score(amp, strlen(amp), &top) >= RONDA_SLUG_GAMBLING;
+		bool bad = ronda_url_is_bad(ah, amp, &top);
 		bool off = bad || (*ch && strcmp(ronda_host_site(ch), ronda_host_site(ah)));
 		if (off)
 			reportf(f, R_AMPHTML, aoff, bad ? RONDA_SEV_HIGH : -1, bad ? 85 : 0,
@@ -412,8 +412,7 @@ static void scan_links(struct ronda_file *f, const struct ronda_hits *h)
 				*ch ? ch : "", *ch ? "'" : "");
 	}
 	if (*ch) {
-		bool bad = ronda_host_is_free(ch) ||
-			   ronda_slug_score(ch, strlen(ch), &top) >= RONDA_SLUG_GAMBLING;
+		bool bad = ronda_url_is_bad(ch, ch, &top);
 		if (bad)
 			reportf(f, R_CANONICAL, coff, RONDA_SEV_HIGH, 80,
 				_("canonical link to '%s'"), canon);
