@@ -17,6 +17,7 @@ struct report_finding {
 	char *layer, *snippet, *detail;
 	char **related;
 	size_t n_related;
+	size_t folded;          /* page findings folded into this farm finding */
 };
 
 struct report_file {
@@ -27,6 +28,22 @@ struct report_file {
 	struct report_finding *f;
 	size_t n;
 };
+
+struct held {
+	char *dir;                 /* parent folder of the page */
+	char **lines;              /* JSON lines, one per finding */
+	int *sev;
+	size_t n;
+};
+
+static void held_free(struct held *h)
+{
+	for (size_t k = 0; k < h->n; k++)
+		free(h->lines[k]);
+	free(h->lines);
+	free(h->sev);
+	free(h->dir);
+}
 
 void report_init(struct report *r, FILE *out, bool json, int min_severity)
 {
@@ -57,6 +74,11 @@ void report_release(struct report *r)
 	free(r->files);
 	r->files = NULL;
 	r->n_files = 0;
+	for (size_t i = 0; i < r->n_held; i++)
+		held_free(&r->held[i]);
+	free(r->held);
+	r->held = NULL;
+	r->n_held = 0;
 }
 
 void report_json_path(json_t *obj, const char *key, const char *path)
@@ -116,8 +138,9 @@ static json_t *json_text(const char *s)
 	}
 }
 
-void report_json_finding(FILE *out, const struct ronda_result *res,
-			 const struct ronda_finding *fd, const char *command)
+static char *json_finding_line(const struct ronda_result *res,
+			       const struct ronda_finding *fd, const char *command,
+			       size_t folded)
 {
 	json_t *o = json_object();
 	char *line;
@@ -162,31 +185,167 @@ void report_json_finding(FILE *out, const struct ronda_result *res,
 		}
 		json_object_set_new(o, "related", a);
 	}
+	if (folded)
+		json_object_set_new(o, "folded", json_integer((json_int_t)folded));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(o);
+	return line;
+}
+
+void report_json_finding(FILE *out, const struct ronda_result *res,
+			 const struct ronda_finding *fd, const char *command)
+{
+	char *line = json_finding_line(res, fd, command, 0);
+
 	if (line) {
 		fputs(line, out);
 		fputc('\n', out);
 		free(line);
 	}
-	json_decref(o);
+}
+
+/* ---- doorway farms: one finding per folder, not one per page ----
+ *
+ * A farm of generated gambling pages is reported by the folder
+ * (judol.doorway.farm, an aggregate result that comes after the pages).
+ * Results whose findings are all page-content gambling rules (judol.X, one
+ * dot) are held back; when a farm finding names their folder they are
+ * folded into it (counted, not printed), and the rest are printed at
+ * report_flush().  Text output holds every file anyway; JSON holds only
+ * these, at most HOLD_MAX of them (past that they stream as before). */
+#define HOLD_MAX 100000
+#define FARM_RULE "judol.doorway.farm"
+
+
+static bool page_rule(const struct ronda_rule *rule)
+{
+	return !strncmp(rule->id, "judol.", 6) && !strchr(rule->id + 6, '.');
+}
+
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	char *d = xmalloc(n + 1);
+
+	memcpy(d, path, n);
+	d[n] = '\0';
+	return d;
+}
+
+static bool same_dir(const char *file, const char *dir)
+{
+	size_t n = strlen(dir);
+	const char *slash = strrchr(file, '/');
+
+	return slash && (size_t)(slash - file) == n && !strncmp(file, dir, n);
+}
+
+/* Is this a per-file result made only of page-content gambling findings? */
+static bool foldable(const struct report *r, const struct ronda_result *res)
+{
+	size_t shown = 0;
+
+	if (!res->st)
+		return false;
+	for (size_t i = 0; i < res->n_findings; i++) {
+		if ((int)res->findings[i].severity < r->min_severity)
+			continue;
+		if (!page_rule(res->findings[i].rule))
+			return false;
+		shown++;
+	}
+	return shown > 0;
+}
+
+
+/* Fold the held pages of dir (JSON) or the text report's files there:
+ * returns how many findings were folded and takes them off the counts. */
+static size_t fold_dir(struct report *r, const char *dir)
+{
+	size_t folded = 0, w = 0;
+
+	for (size_t i = 0; i < r->n_held; i++) {
+		struct held *h = &r->held[i];
+
+		if (strcmp(h->dir, dir)) {
+			r->held[w++] = *h;
+			continue;
+		}
+		for (size_t k = 0; k < h->n; k++)
+			r->n_shown[h->sev[k]]--;
+		folded += h->n;
+		held_free(h);
+	}
+	r->n_held = w;
+	w = 0;
+	for (size_t i = 0; i < r->n_files; i++) {
+		struct report_file *rf = &r->files[i];
+		bool fold = rf->type && same_dir(rf->path, dir) && rf->n;
+
+		for (size_t k = 0; fold && k < rf->n; k++)
+			fold = page_rule(rf->f[k].rule);
+		if (!fold) {
+			r->files[w++] = *rf;
+			continue;
+		}
+		for (size_t k = 0; k < rf->n; k++) {
+			r->n_shown[rf->f[k].severity]--;
+			free(rf->f[k].layer);
+			free(rf->f[k].snippet);
+			free(rf->f[k].detail);
+			for (size_t j = 0; j < rf->f[k].n_related; j++)
+				free(rf->f[k].related[j]);
+			free(rf->f[k].related);
+		}
+		folded += rf->n;
+		free(rf->f);
+		free(rf->path);
+	}
+	r->n_files = w;
+	r->n_folded += folded;
+	return folded;
 }
 
 void report_on_result(const struct ronda_result *res, void *arg)
 {
 	struct report *r = arg;
 	struct report_file *rf = NULL;
+	struct held *h = NULL;
+	size_t folded = 0;
 
+	if (r->json && r->n_held < HOLD_MAX && foldable(r, res)) {
+		r->held = xgrow(r->held, &r->alloc_held, r->n_held + 1, sizeof(*r->held));
+		h = &r->held[r->n_held++];
+		h->dir = parent_dir(res->path);
+		h->lines = xcalloc(res->n_findings, sizeof(*h->lines));
+		h->sev = xcalloc(res->n_findings, sizeof(*h->sev));
+		h->n = 0;
+	}
 	for (size_t i = 0; i < res->n_findings; i++) {
 		const struct ronda_finding *fd = &res->findings[i];
 		struct report_finding *x;
 
 		if ((int)fd->severity < r->min_severity)
 			continue;
+		if (!res->st && !strcmp(fd->rule->id, FARM_RULE))
+			folded = fold_dir(r, res->path);
 		r->n_shown[fd->severity]++;
 		if ((int)fd->severity > r->worst)
 			r->worst = (int)fd->severity;
+		if (h) {
+			h->lines[h->n] = json_finding_line(res, fd, r->command, 0);
+			h->sev[h->n++] = (int)fd->severity;
+			continue;
+		}
 		if (r->json) {
-			report_json_finding(r->out, res, fd, r->command);
+			char *line = json_finding_line(res, fd, r->command, folded);
+
+			if (line) {
+				fputs(line, r->out);
+				fputc('\n', r->out);
+				free(line);
+			}
 			continue;
 		}
 		if (!rf) {
@@ -210,6 +369,7 @@ void report_on_result(const struct ronda_result *res, void *arg)
 		x->layer = xstrdup(fd->layer);
 		x->snippet = xstrdup(fd->snippet);
 		x->detail = fd->detail ? xstrdup(fd->detail) : NULL;
+		x->folded = folded;
 		if (fd->n_related) {
 			x->related = xcalloc(fd->n_related, sizeof(char *));
 			for (size_t k = 0; k < fd->n_related; k++)
@@ -264,8 +424,22 @@ void report_flush(struct report *r)
 	const char *on = "", *off = r->color ? "\033[0m" : "";
 	const char *dim = r->color ? "\033[2m" : "";
 
-	if (r->json)
+	if (r->json) {
+		/* held pages no farm claimed */
+		for (size_t i = 0; i < r->n_held; i++) {
+			struct held *h = &r->held[i];
+
+			for (size_t k = 0; k < h->n; k++)
+				if (h->lines[k]) {
+					fputs(h->lines[k], r->out);
+					fputc('\n', r->out);
+				}
+			held_free(h);
+		}
+		r->n_held = 0;
+		fflush(r->out);
 		return;
+	}
 	if (r->n_files > 1)
 		qsort(r->files, r->n_files, sizeof(*r->files), cmp_file);
 	for (size_t i = 0; i < r->n_files; i++) {
@@ -299,6 +473,9 @@ void report_flush(struct report *r)
 				fprintf(r->out, "           %s\n", cli_path(&tmp, x->detail));
 			if (x->snippet[0])
 				fprintf(r->out, "           %s> %s%s\n", dim, x->snippet, off);
+			if (x->folded)
+				fprintf(r->out, _("           %s(%zu findings on these pages are folded into this one)%s\n"),
+					dim, x->folded, off);
 			for (size_t j = 0; j < x->n_related && j < 10; j++)
 				fprintf(r->out, "           %s- %s%s\n", dim,
 					cli_path(&tmp, x->related[j]), off);
@@ -355,6 +532,7 @@ void report_summary(struct report *r, const struct ronda_scan_stats *st,
 			json_object_set_new(fs, ronda_severity_name((enum ronda_severity)s),
 					    json_integer((json_int_t)r->n_shown[s]));
 		json_object_set_new(o, "findings", fs);
+		json_object_set_new(o, "folded", json_integer((json_int_t)r->n_folded));
 		json_object_set_new(o, "duration_ms",
 				    json_real((double)(st->wall_ns / 1000) / 1000.0));
 		for (size_t i = 0; i < ARRAY_SIZE(st->slowest) && st->slowest[i].ns; i++) {
@@ -399,6 +577,9 @@ void report_summary(struct report *r, const struct ronda_scan_stats *st,
 			fprintf(r->out, _("; %llu unreadable"), (unsigned long long)st->n_errors);
 		if (st->n_allowed)
 			fprintf(r->out, _("; %llu allowlisted"), (unsigned long long)st->n_allowed);
+		if (r->n_folded)
+			fprintf(r->out, _("; %llu page findings folded into farm findings"),
+				(unsigned long long)r->n_folded);
 		fputc('\n', r->out);
 	}
 }

@@ -18,6 +18,7 @@
 #include "core/scan.h"
 
 struct report_file;
+struct held;
 
 struct report {
 	FILE *out;
@@ -31,6 +32,9 @@ struct report {
 	int worst;                  /* -1: none */
 	unsigned n_errors;
 	const char *command;        /* "scan", "check"... in JSON */
+	struct held *held;          /* JSON: page results a farm may fold */
+	size_t n_held, alloc_held;
+	uint64_t n_folded;          /* page findings folded into farm findings */
 };
 
 void report_init(struct report *r, FILE *out, bool json, int min_severity);
