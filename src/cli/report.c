@@ -45,6 +45,20 @@ static void held_free(struct held *h)
 	free(h->dir);
 }
 
+static void file_free(struct report_file *rf)
+{
+	for (size_t k = 0; k < rf->n; k++) {
+		free(rf->f[k].layer);
+		free(rf->f[k].snippet);
+		free(rf->f[k].detail);
+		for (size_t j = 0; j < rf->f[k].n_related; j++)
+			free(rf->f[k].related[j]);
+		free(rf->f[k].related);
+	}
+	free(rf->f);
+	free(rf->path);
+}
+
 void report_init(struct report *r, FILE *out, bool json, int min_severity)
 {
 	memset(r, 0, sizeof(*r));
@@ -58,19 +72,8 @@ void report_init(struct report *r, FILE *out, bool json, int min_severity)
 
 void report_release(struct report *r)
 {
-	for (size_t i = 0; i < r->n_files; i++) {
-		struct report_file *rf = &r->files[i];
-		for (size_t k = 0; k < rf->n; k++) {
-			free(rf->f[k].layer);
-			free(rf->f[k].snippet);
-			free(rf->f[k].detail);
-			for (size_t j = 0; j < rf->f[k].n_related; j++)
-				free(rf->f[k].related[j]);
-			free(rf->f[k].related);
-		}
-		free(rf->f);
-		free(rf->path);
-	}
+	for (size_t i = 0; i < r->n_files; i++)
+		file_free(&r->files[i]);
 	free(r->files);
 	r->files = NULL;
 	r->n_files = 0;
@@ -289,18 +292,10 @@ static size_t fold_dir(struct report *r, const char *dir)
 			r->files[w++] = *rf;
 			continue;
 		}
-		for (size_t k = 0; k < rf->n; k++) {
+		for (size_t k = 0; k < rf->n; k++)
 			r->n_shown[rf->f[k].severity]--;
-			free(rf->f[k].layer);
-			free(rf->f[k].snippet);
-			free(rf->f[k].detail);
-			for (size_t j = 0; j < rf->f[k].n_related; j++)
-				free(rf->f[k].related[j]);
-			free(rf->f[k].related);
-		}
 		folded += rf->n;
-		free(rf->f);
-		free(rf->path);
+		file_free(rf);
 	}
 	r->n_files = w;
 	r->n_folded += folded;
