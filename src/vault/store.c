@@ -713,26 +713,36 @@ static void ensure_loaded(struct ronda_store *s)
 
 /* ---- writing packs ---- */
 
+/* A new temporary file in VAULT/tmp: unnamed (O_TMPFILE) where the
+ * filesystem can, else under a random name of 16 hex digits (*named set;
+ * name holds at least 17 bytes). */
+static int tmp_open(struct ronda_store *s, int *fd, char *name, bool *named)
+{
+	unsigned char r[8];
+
+	*fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (*fd >= 0)
+		return RONDA_OK;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return err_errno();
+	randombytes_buf(r, sizeof(r));
+	ronda_hex(r, sizeof(r), name);
+	*fd = openat(s->tmpfd, name,
+		     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return err_errno();
+	*named = true;
+	return RONDA_OK;
+}
+
 static int pack_start(struct ronda_store *s, struct pack *p)
 {
 	unsigned char hdr[PACK_HDR] = { 0 };
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	p->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (p->fd < 0) {
-		unsigned char r[8];
-
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return err_errno();
-		randombytes_buf(r, sizeof(r));
-		ronda_hex(r, sizeof(r), p->tmpname);
-		p->fd = openat(s->tmpfd, p->tmpname,
-			       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (p->fd < 0)
-			return err_errno();
-		p->named = true;
-	}
+	if ((rc = tmp_open(s, &p->fd, p->tmpname, &p->named)))
+		return rc;
 	memcpy(hdr, PACK_MAGIC, 8);
 	if ((rc = ronda_fs_write_all(p->fd, hdr, PACK_HDR))) {
 		pack_discard(p, s->tmpfd);
@@ -1011,20 +1021,8 @@ static int writer_start(struct writer *w, struct ronda_store *s, bool to_memory)
 	w->s = s;
 	w->fd = -1;
 	if (!to_memory) {
-		w->fd = openat(s->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (w->fd < 0) {
-			unsigned char r[8];
-
-			if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-				return err_errno();
-			randombytes_buf(r, sizeof(r));
-			ronda_hex(r, sizeof(r), w->tmpname);
-			w->fd = openat(s->tmpfd, w->tmpname,
-				       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (w->fd < 0)
-				return err_errno();
-			w->named = true;
-		}
+		if ((rc = tmp_open(s, &w->fd, w->tmpname, &w->named)))
+			return rc;
 	}
 	w->md = EVP_MD_CTX_new();
 	w->cctx = thread_cctx(s->level, &w->own_cctx);
