@@ -224,6 +224,16 @@ bool ronda_utf8_valid(const unsigned char *s, size_t n)
 	return true;
 }
 
+int ronda_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+' || c == '-') return 62;
+	if (c == '/' || c == '_') return 63;
+	return -1;
+}
+
 uint64_t ronda_now_ns(void)
 {
 	struct timespec ts;

@@ -45,6 +45,10 @@ void ronda_hex(const unsigned char *in, size_t n, char *out);
 /* True if [s, s+n) is valid UTF-8 (no overlongs, no surrogates). */
 bool ronda_utf8_valid(const unsigned char *s, size_t n);
 
+/* Value of a base64 digit in the standard or the URL-safe alphabet
+ * (+ and - are 62, / and _ are 63), -1 for any other byte. */
+int ronda_b64_value(unsigned char c);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t ronda_now_ns(void);
 

@@ -491,16 +491,6 @@ static bool tag_hides(struct scan *sc, const struct ronda_html_tag *t)
 
 /* ---- base64 in attributes ---------------------------------------------- */
 
-static int b64v(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
 static void try_base64(struct scan *sc, const unsigned char *v, size_t n)
 {
 	const unsigned char *p = v;
@@ -516,7 +506,7 @@ static void try_base64(struct scan *sc, const unsigned char *v, size_t n)
 	if (m < 32 || m > (64u << 10) || sc->n_b64 >= MAX_B64_LAYERS)
 		return;
 	for (size_t i = 0; i < m; i++)
-		if (b64v(p[i]) < 0)
+		if (ronda_b64_value(p[i]) < 0)
 			return;
 	/* mixed case letters: a real encoding, not a long word or hex hash */
 	bool up = false, low = false;
@@ -532,7 +522,7 @@ static void try_base64(struct scan *sc, const unsigned char *v, size_t n)
 	int bits = 0;
 
 	for (size_t i = 0; i < m; i++) {
-		acc = (acc << 6) | (uint32_t)b64v(p[i]);
+		acc = (acc << 6) | (uint32_t)ronda_b64_value(p[i]);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -1061,7 +1051,7 @@ static bool html_suspect(const unsigned char *s, size_t n)
 			unsigned kinds = 0;
 
 			while (q + 1 + run < end && run < 32 &&
-			       b64v(q[1 + run]) >= 0) {
+			       ronda_b64_value(q[1 + run]) >= 0) {
 				unsigned char b = q[1 + run];
 
 				kinds |= b >= 'A' && b <= 'Z' ? 1u :

@@ -526,16 +526,6 @@ bool ronda_front_controller(const char *name, size_t n)
 	return false;
 }
 
-static int b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
 size_t ronda_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 			size_t size)
 {
@@ -550,7 +540,7 @@ size_t ronda_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 			continue;
 		if (in[i] == '=')
 			break;
-		v = b64_val(in[i]);
+		v = ronda_b64_value(in[i]);
 		if (v < 0)
 			break;
 		acc = (acc << 6) | (uint32_t)v;

@@ -92,6 +92,20 @@ static void test_parse(void **unused)
 	assert_int_equal(ronda_parse_duration("d", &v), RONDA_EINVAL);
 }
 
+static void test_b64_value(void **unused)
+{
+	(void)unused;
+	assert_int_equal(ronda_b64_value('A'), 0);
+	assert_int_equal(ronda_b64_value('z'), 51);
+	assert_int_equal(ronda_b64_value('9'), 61);
+	assert_int_equal(ronda_b64_value('+'), 62);
+	assert_int_equal(ronda_b64_value('-'), 62);
+	assert_int_equal(ronda_b64_value('/'), 63);
+	assert_int_equal(ronda_b64_value('_'), 63);
+	assert_int_equal(ronda_b64_value('='), -1);
+	assert_int_equal(ronda_b64_value(0xC3), -1);
+}
+
 static void test_utf8(void **unused)
 {
 	(void)unused;
@@ -228,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_b64_value),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_ext),
 		cmocka_unit_test(test_strerror),
