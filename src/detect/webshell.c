@@ -189,7 +189,9 @@ struct ctx {
 	uint32_t *tables;           /* match, scope and scratch: one buffer */
 	size_t tables_size;
 	uint32_t *match;            /* matching bracket of each opener, or n */
-	uint32_t *scope;            /* function body ('{' index) of each token */
+	uint32_t *scope;            /* function body ('{' index + 1) of each token */
+	bool *live;                 /* by scope: it or a scope inside it holds
+				       a taint source (mark_live) */
 	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
 	struct taint *taint;        /* entries, n_taint of alloc_taint */
 	unsigned n_taint;
@@ -357,6 +359,7 @@ static void match_brackets(struct ctx *c)
 	c->scope = c->tables + n1;
 	stack = c->tables + 2 * n1;
 	body = (bool *)(c->tables + 3 * n1);
+	c->live = body;    /* reused once the scopes are known */
 	memset(body, 0, n1 * sizeof(bool));
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
@@ -638,6 +641,59 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	return bits;
 }
 
+/* Names whose call region_taint() counts as a source. */
+static const char *const source_calls[] = {
+	"getallheaders", "apache_request_headers", "curl_exec", "base64_decode",
+	"gzinflate", "gzuncompress", "gzdecode", "str_rot13", "convert_uudecode",
+	NULL,
+};
+
+/* Taint lives per function scope and only propagate() creates it, from
+ * the sources region_taint() knows.  A scope with no source in it or in a
+ * scope nested in it (a closure inside an assignment) can never hold a
+ * tainted variable, so propagate() skips it: a 900 KB library with input
+ * read in two methods walks those two.  The test here is a superset of
+ * region_taint()'s sources: any $_ variable, any string with "://" or an
+ * interpolated "$_", any call of a source function.  Returns false when
+ * the file has no source at all. */
+static bool mark_live(struct ctx *c)
+{
+	bool any = false;
+
+	memset(c->live, 0, (c->n + 1) * sizeof(bool));
+	for (size_t k = 0; k < c->n; k++) {
+		const struct ronda_php_tok *t = &c->t[k];
+		const unsigned char *p = c->s + t->off;
+		bool src;
+
+		switch (t->type) {
+		case RONDA_PHP_VARIABLE:
+			src = t->len > 2 && p[1] == '_';
+			break;
+		case RONDA_PHP_STRING:
+		case RONDA_PHP_DQSTRING:
+			src = t->len >= 8 && (memmem(p, t->len, "://", 3) ||
+					      ((t->flags & RONDA_PHP_TF_INTERP) &&
+					       memmem(p, t->len, "$_", 2)));
+			break;
+		case RONDA_PHP_IDENT:
+			src = t->len >= 8 && op(c, k + 1, "(") && word_in(c, k, source_calls);
+			break;
+		default:
+			src = false;
+		}
+		if (!src)
+			continue;
+		any = true;
+		/* the scope and its parents: the parent of body S ('{' at S-1)
+		 * is the scope of the token before that brace */
+		for (size_t sc = c->scope[k]; sc && !c->live[sc]; sc = c->scope[sc - 2])
+			c->live[sc] = true;
+	}
+	c->live[0] = any;
+	return any;
+}
+
 static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
 		      bool *changed)
 {
@@ -667,6 +723,12 @@ static bool propagate(struct ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
 
+		if (!c->live[c->scope[i]]) {
+			/* a function body with no source: past its '}' (which
+			 * belongs to it; an unclosed body runs to the end) */
+			i = c->match[c->scope[i] - 1];
+			continue;
+		}
 		if (t->type == RONDA_PHP_VARIABLE &&
 		    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
 			size_t j = i + 1, e;
@@ -1318,8 +1380,9 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		ronda_php_deob_run(c.deob, f->data, f->len, flags);
 		c.t = ronda_php_deob_tokens(c.deob, &c.n);
 		match_brackets(&c);
-		if (ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
-		    (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH)))
+		if ((ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
+		     (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH))) &&
+		    mark_live(&c))
 			for (int pass = 0; pass < 4 && propagate(&c); pass++)
 				;
 		/* the body of an eval its parent reported: say it once */
