@@ -538,6 +538,19 @@ void report_summary(struct report *r, const struct ronda_scan_stats *st,
 			json_array_append_new(slow, x);
 		}
 		json_object_set_new(o, "slowest", slow);
+		slow = json_array();
+		for (size_t i = 0; i < ARRAY_SIZE(st->slowest_per_mb) && st->slowest_per_mb[i].ns; i++) {
+			json_t *x = json_object();
+			const double mb = (double)st->slowest_per_mb[i].size / 1048576.0;
+
+			report_json_path(x, "path", st->slowest_per_mb[i].path);
+			json_object_set_new(x, "cpu_ms", json_real((double)(st->slowest_per_mb[i].ns / 1000) / 1000.0));
+			json_object_set_new(x, "size", json_integer((json_int_t)st->slowest_per_mb[i].size));
+			json_object_set_new(x, "ms_per_mb", json_real(
+				(double)(uint64_t)((double)st->slowest_per_mb[i].ns / 1e3 / mb) / 1000.0));
+			json_array_append_new(slow, x);
+		}
+		json_object_set_new(o, "slowest_per_mb", slow);
 		line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		if (line) {
 			fprintf(r->out, "%s\n", line);

@@ -682,7 +682,7 @@ static void sha256_fd_hex(struct scan *s, const char *relpath, char out[65])
 void scan_content(struct worker *w, const char *path, const char *relpath,
 		  const char *name, const struct stat *st,
 		  const unsigned char *data, size_t len, bool truncated,
-		  uint64_t t0)
+		  uint64_t t0, uint64_t cpu_t0)
 {
 	struct scan *s = w->s;
 	struct ronda_file_priv fp = { .s = s, .w = w };
@@ -738,6 +738,8 @@ void scan_content(struct worker *w, const char *path, const char *relpath,
 	r.findings = fp.findings;
 	r.n_findings = fp.n_findings;
 	r.scan_ns = ronda_now_ns() - t0;
+	if (cpu_t0)
+		r.cpu_ns = ronda_thread_cpu_ns() - cpu_t0;
 	deliver(s, &r, n_allowed);
 	for (size_t i = 0; i < fp.n_findings; i++)
 		free(fp.findings[i].detail);

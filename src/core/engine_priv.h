@@ -98,11 +98,13 @@ int worker_init(struct worker *w, struct scan *s);
 void worker_release(struct worker *w);
 
 /* Scan the content of one file (already read) through all detectors and
- * deliver its result.  `st` may be NULL for buffers. */
+ * deliver its result.  `st` may be NULL for buffers.  t0: wall clock when
+ * the file was opened; cpu_t0: the thread's CPU clock then, 0 when the
+ * file is not timed by CPU (see ronda_result.cpu_ns). */
 void scan_content(struct worker *w, const char *path, const char *relpath,
 		  const char *name, const struct stat *st,
 		  const unsigned char *data, size_t len, bool truncated,
-		  uint64_t t0);
+		  uint64_t t0, uint64_t cpu_t0);
 
 /* Deliver a result under the output lock and update the statistics. */
 void deliver(struct scan *s, struct ronda_result *r, size_t n_allowed);

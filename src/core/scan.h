@@ -34,6 +34,9 @@ struct ronda_result {
 	                              for files over the size cap, unless an
 	                              allowlist lists hashes) */
 	uint64_t scan_ns;          /* time spent on this file */
+	uint64_t cpu_ns;           /* CPU time of the scanning thread on it,
+	                              read included; measured only for files
+	                              of RONDA_PER_MB_MIN bytes or more, else 0 */
 	struct ronda_finding *findings;  /* worst first */
 	size_t n_findings;
 };
@@ -49,7 +52,14 @@ struct ronda_scan_stats {
 	uint64_t n_findings[RONDA_SEV__COUNT];
 	uint64_t wall_ns;
 	struct { char path[512]; uint64_t ns; uint64_t size; } slowest[5];
+	/* the five files of RONDA_PER_MB_MIN bytes or more that cost the most
+	 * CPU time per byte (ns: CPU time).  CPU time, not wall time: one
+	 * preemption would otherwise make any small file look slow; below
+	 * the floor the fixed cost of opening a file says more than its size */
+	struct { char path[512]; uint64_t ns; uint64_t size; } slowest_per_mb[5];
 };
+
+#define RONDA_PER_MB_MIN ((uint64_t)16 << 10)
 
 typedef void (*ronda_result_fn)(const struct ronda_result *r, void *arg);
 typedef void (*ronda_error_fn)(const char *path, ronda_err err, void *arg);

@@ -234,6 +234,15 @@ int ronda_b64_value(unsigned char c)
 	return -1;
 }
 
+uint64_t ronda_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t ronda_now_ns(void)
 {
 	struct timespec ts;

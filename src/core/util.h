@@ -51,6 +51,8 @@ int ronda_b64_value(unsigned char c);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t ronda_now_ns(void);
+/* CPU time of the calling thread, in ns. */
+uint64_t ronda_thread_cpu_ns(void);
 
 #include "core/banned.h"
 #endif

@@ -186,6 +186,24 @@ void deliver(struct scan *s, struct ronda_result *r, size_t n_allowed)
 			st->slowest[i].size = (uint64_t)r->st->st_size;
 		}
 	}
+	if (r->st && r->cpu_ns && r->st->st_size > 0) {
+		/* worst CPU time per byte: a/b > c/d as a*d > c*b (in 128 bits) */
+		size_t k = ARRAY_SIZE(st->slowest_per_mb), i = k;
+		unsigned __int128 a = r->cpu_ns, b = (uint64_t)r->st->st_size;
+
+		while (i > 0 && (!st->slowest_per_mb[i - 1].ns ||
+				 a * st->slowest_per_mb[i - 1].size >
+				 (unsigned __int128)st->slowest_per_mb[i - 1].ns * b))
+			i--;
+		if (i < k) {
+			memmove(&st->slowest_per_mb[i + 1], &st->slowest_per_mb[i],
+				(k - 1 - i) * sizeof(st->slowest_per_mb[0]));
+			ronda_strlcpy(st->slowest_per_mb[i].path, r->path,
+				      sizeof(st->slowest_per_mb[i].path));
+			st->slowest_per_mb[i].ns = r->cpu_ns;
+			st->slowest_per_mb[i].size = b;
+		}
+	}
 	if (s->o->on_result && (r->n_findings || s->o->report_clean))
 		s->o->on_result(r, s->o->arg);
 	pthread_mutex_unlock(&s->out_lock);
@@ -375,7 +393,7 @@ static void scan_file(struct walker *wk, int dfd, const char *dir_rel,
 {
 	struct scan *s = wk->s;
 	struct stat st;
-	uint64_t t0 = ronda_now_ns();
+	uint64_t t0 = ronda_now_ns(), cpu_t0;
 	char *rel, *path;
 	size_t len = 0;
 	bool truncated = false;
@@ -412,6 +430,8 @@ static void scan_file(struct walker *wk, int dfd, const char *dir_rel,
 		free(rel);
 		return;
 	}
+	/* a syscall: only for files big enough to be ranked per MB */
+	cpu_t0 = (uint64_t)st.st_size >= RONDA_PER_MB_MIN ? ronda_thread_cpu_ns() : 0;
 	rc = read_file(&wk->w, fd, &st, s->max_filesize, &len, &truncated);
 	close(fd);
 	if (rc) {
@@ -428,7 +448,8 @@ static void scan_file(struct walker *wk, int dfd, const char *dir_rel,
 	if (s->o->progress_bytes)
 		__atomic_add_fetch(s->o->progress_bytes, len, __ATOMIC_RELAXED);
 	path = join(s->root, rel);
-	scan_content(&wk->w, path, rel, name, &st, wk->w.rbuf, len, truncated, t0);
+	scan_content(&wk->w, path, rel, name, &st, wk->w.rbuf, len, truncated, t0,
+		     cpu_t0);
 	free(path);
 	free(rel);
 	/* do not keep a huge buffer around after one big file */
@@ -858,7 +879,7 @@ int ronda_scan_buffer(struct ronda_engine *e, const char *name,
 			memcpy(copy, data, len);
 		copy[len] = '\0';
 		scan_content(&w, name, name, base ? base + 1 : name, NULL, copy,
-			     MIN(len, (size_t)s.max_filesize), false, ronda_now_ns());
+			     MIN(len, (size_t)s.max_filesize), false, ronda_now_ns(), 0);
 		free(copy);
 		worker_release(&w);
 	}

@@ -1393,8 +1393,16 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			const struct ronda_php_tok *t = &c.t[i];
 
 			if (t->type == RONDA_PHP_IDENT) {
-				bool member;
+				bool member, inc;
 
+				/* most names are neither an include nor a call of
+				 * a name the checks know: the cheap tests first */
+				inc = (t->len == 7 || t->len == 12) &&
+				      (word(&c, i, "include") || word(&c, i, "include_once") ||
+				       word(&c, i, "require") || word(&c, i, "require_once"));
+				if (!inc && (!op(&c, i + 1, "(") || c.match[i + 1] >= c.n ||
+					     !nf_may(&call_names, &c, i)))
+					continue;
 				if (t->len == 5 && word(&c, i, "array"))
 					continue;
 				member = i > 0 && (op(&c, i - 1, "->") || op(&c, i - 1, "?->") ||
@@ -1402,14 +1410,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 							word(&c, i - 1, "new") || word(&c, i - 1, "const"));
 				if (member)
 					continue;
-				if (word(&c, i, "include") || word(&c, i, "include_once") ||
-				    word(&c, i, "require") || word(&c, i, "require_once")) {
+				if (inc) {
 					check_include(&c, i);
 					continue;
 				}
-				if (!op(&c, i + 1, "(") || c.match[i + 1] >= c.n ||
-				    !nf_may(&call_names, &c, i))
-					continue;
 				check_call_sinks(&c, i);
 				if (word(&c, i, "move_uploaded_file") || word(&c, i, "copy"))
 					check_upload(&c, i);

@@ -91,6 +91,7 @@ for line in sys.stdin:
     if o.get("type") == "summary":
         o.pop("duration_ms", None)
         o.pop("slowest", None)
+        o.pop("slowest_per_mb", None)
         line = json.dumps(o) + "\n"
     sys.stdout.write(line)
 '
