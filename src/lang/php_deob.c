@@ -1813,25 +1813,34 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		d->toks = xmalloc(d->alloc_toks * sizeof(*d->toks));
 	}
 	ronda_php_lex_init(&lx, src, len, flags);
-	while (ronda_php_lex_next(&lx, &t)) {
-		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
-			continue;
-		if (d->n_toks >= d->lim.max_tokens) {
-			/* past the cap keep the first half and a ring of the
-			 * latest tokens: code hidden after megabytes of padding
-			 * is still seen (the lexer itself is linear) */
-			d->truncated = true;
-			if (d->lim.max_tokens < 2)
-				break;
-			d->toks[ring_start + ring] = t;
-			ring = (ring + 1) % (d->lim.max_tokens - ring_start);
-			continue;
-		}
+	/* the lexer writes each token straight into its array slot: copying
+	 * a token it has just stored field by field stalls on every token */
+	while (d->n_toks < d->lim.max_tokens) {
+		struct ronda_php_tok *slot;
+
 		if (d->n_toks >= d->alloc_toks)
 			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
 					sizeof(*d->toks));
-		d->toks[d->n_toks++] = t;
+		slot = &d->toks[d->n_toks];
+		if (!ronda_php_lex_next(&lx, slot))
+			goto lexed;
+		if (slot->type != RONDA_PHP_INLINE_HTML &&
+		    slot->type != RONDA_PHP_OPEN_TAG)
+			d->n_toks++;
 	}
+	while (ronda_php_lex_next(&lx, &t)) {
+		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
+			continue;
+		/* past the cap keep the first half and a ring of the latest
+		 * tokens: code hidden after megabytes of padding is still
+		 * seen (the lexer itself is linear) */
+		d->truncated = true;
+		if (d->lim.max_tokens < 2)
+			break;
+		d->toks[ring_start + ring] = t;
+		ring = (ring + 1) % (d->lim.max_tokens - ring_start);
+	}
+lexed:
 	if (ring) {   /* put the tail back in source order */
 		reverse_toks(d->toks + ring_start, ring);
 		reverse_toks(d->toks + ring_start + ring, d->n_toks - ring_start - ring);
