@@ -51,17 +51,27 @@ struct arr {
 	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
 };
 
+/* chain comes last and is a C string: a value is cleared by zeroing the
+ * fields before it and chain[0] (val_clear), the bytes after the chain's
+ * NUL are never read */
 struct val {
 	enum ronda_php_val_type type;
+	unsigned n_steps;
 	unsigned char *s;      /* STR: malloc'd, NUL-terminated */
 	size_t len;
 	long long i;           /* INT */
 	struct arr *a;         /* ARRAY */
-	char chain[RONDA_PHP_CHAIN_MAX];
-	unsigned n_steps;
 	size_t src_len;
 	unsigned pieces;
+	char chain[RONDA_PHP_CHAIN_MAX];
 };
+
+/* Empty (UNKNOWN) value: cheaper than zeroing the whole struct, which the
+ * evaluator does for every expression it tries. */
+static inline void val_clear(struct val *v)
+{
+	memset(v, 0, offsetof(struct val, chain) + 1);
+}
 
 struct sym {
 	char *name;
@@ -118,7 +128,7 @@ static void val_release(struct val *v)
 {
 	free(v->s);
 	arr_free(v->a);
-	memset(v, 0, sizeof(*v));
+	val_clear(v);
 }
 
 static void val_copy(struct val *dst, const struct val *src);
@@ -152,7 +162,7 @@ static void val_copy(struct val *dst, const struct val *src)
 
 static void val_str(struct val *v, unsigned char *s, size_t len)
 {
-	memset(v, 0, sizeof(*v));
+	val_clear(v);
 	v->type = RONDA_PHP_V_STR;
 	v->s = s;
 	v->len = len;
@@ -261,7 +271,7 @@ static void sym_set(struct ronda_php_deob *d, const char *name, size_t n,
 		return;
 	val_release(&s->v);
 	s->v = *v;
-	memset(v, 0, sizeof(*v));
+	val_clear(v);
 }
 
 /* ---- decoders ---- */
@@ -520,7 +530,7 @@ static bool eval_number(struct ronda_php_deob *d, size_t *i, struct val *out)
 			return false;
 		v = v * base + h;
 	}
-	memset(out, 0, sizeof(*out));
+	val_clear(out);
 	out->type = RONDA_PHP_V_INT;
 	out->i = v;
 	(*i)++;
@@ -585,7 +595,7 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 				a->total += v->a ? v->a->total : 0;
 				val_release(e->v);
 				*e->v = *v;
-				memset(v, 0, sizeof(*v));
+				val_clear(v);
 				return;
 			}
 	}
@@ -609,7 +619,7 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 	}
 	e->v = xcalloc(1, sizeof(*e->v));
 	*e->v = *v;
-	memset(v, 0, sizeof(*v));
+	val_clear(v);
 }
 
 /* Insert v under key k (a STR or INT value; NULL: append). */
@@ -639,7 +649,7 @@ static bool eval_array(struct ronda_php_deob *d, size_t *i, const char *close,
 {
 	struct arr *a = xcalloc(1, sizeof(*a));
 
-	memset(out, 0, sizeof(*out));
+	val_clear(out);
 	out->type = RONDA_PHP_V_ARRAY;
 	out->a = a;
 	while (!is_op(d, *i, close)) {
@@ -738,8 +748,8 @@ static bool index_val(struct val *v, struct val *idx)
 	return true;
 }
 
-static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
-			  size_t *name_len);
+static bool eval_var_name(struct ronda_php_deob *d, size_t *i,
+			  const char **name, size_t *name_len, char **owned);
 
 static bool lookup(struct ronda_php_deob *d, const char *name, size_t n,
 		   struct val *out)
@@ -903,7 +913,7 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 	size_t on = 0;
 	const char *name = f->step ? f->step : f->name;
 
-	memset(r, 0, sizeof(*r));
+	val_clear(r);
 	if (n < f->min_args || n > f->max_args)
 		return false;
 	if (!strcmp(name, "chr")) {
@@ -1088,7 +1098,8 @@ static bool eval_call(struct ronda_php_deob *d, size_t *i, const struct fn *f,
 	size_t n = 0;
 	bool ok;
 
-	memset(args, 0, sizeof(args));
+	for (size_t k = 0; k < MAX_ARGS; k++)
+		val_clear(&args[k]);
 	(*i)++;
 	if (!eval_args(d, i, args, &n)) {
 		release_args(args, MAX_ARGS);
@@ -1126,7 +1137,7 @@ static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
 	const struct ronda_php_tok *t = tok(d, *i);
 	const struct fn *f;
 
-	memset(out, 0, sizeof(*out));
+	val_clear(out);
 	if (!budget(d))
 		return false;
 	switch (t->type) {
@@ -1155,7 +1166,8 @@ static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
 			return eval_array(d, i, "]", out) && eval_postfix(d, i, out);
 		}
 		if (t->type == RONDA_PHP_VARIABLE || is_op(d, *i, "$")) {
-			char *name;
+			const char *name;
+			char *owned;
 			size_t nl;
 			bool ok;
 
@@ -1175,10 +1187,10 @@ static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
 				*i = j + 1;
 				return ok && eval_postfix(d, i, out);
 			}
-			if (!eval_var_name(d, i, &name, &nl))
+			if (!eval_var_name(d, i, &name, &nl, &owned))
 				return false;
 			ok = lookup(d, name, nl, out);
-			free(name);
+			free(owned);
 			return ok && eval_postfix(d, i, out);
 		}
 		return false;
@@ -1371,33 +1383,79 @@ fail:
 	return false;
 }
 
+/* True if an expression starting at token i fails on that token: an
+ * unknown variable, an identifier that is no known call, an operator that
+ * starts no constant.  eval_primary would give up there after one step. */
+static bool fails_at_once(struct ronda_php_deob *d, size_t i)
+{
+	const struct ronda_php_tok *t = tok(d, i);
+
+	switch (t->type) {
+	case RONDA_PHP_VARIABLE: {
+		const char *name;
+		size_t n;
+		struct sym *s;
+
+		if (ronda_php_tok_is(d->src, t, "globals") && is_op(d, i + 1, "["))
+			return false;
+		name = (const char *)ronda_php_tok_name(d->src, t, &n);
+		s = sym_find(d, name, n, false);
+		return !s || s->v.type == RONDA_PHP_V_UNKNOWN;
+	}
+	case RONDA_PHP_IDENT:
+		if (is_op(d, i + 1, "(") && (is_word(d, i, "array") || find_fn(d, i)))
+			return false;
+		return !is_word(d, i, "php_eol");
+	case RONDA_PHP_OP:
+		return !(ronda_php_tok_op(t, "(") || ronda_php_tok_op(t, "[") ||
+			 ronda_php_tok_op(t, "$") || ronda_php_tok_op(t, "@") ||
+			 ronda_php_tok_op(t, "+") || ronda_php_tok_op(t, "-"));
+	case RONDA_PHP_STRING:
+	case RONDA_PHP_DQSTRING:
+	case RONDA_PHP_NUMBER:
+	case RONDA_PHP_CAST:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
 {
 	bool ok;
 
 	if (d->depth >= d->lim.max_depth) {
 		d->truncated = true;
-		memset(out, 0, sizeof(*out));
+		val_clear(out);
+		return false;
+	}
+	/* the common give-up, without descending the precedence levels;
+	 * the step it would have cost is still charged */
+	if (d->depth + 1 < d->lim.max_depth && fails_at_once(d, *i)) {
+		val_clear(out);
+		budget(d);
 		return false;
 	}
 	d->depth++;
 	ok = eval_xor(d, i, out);
 	d->depth--;
 	if (!ok)
-		memset(out, 0, sizeof(*out));
+		val_clear(out);
 	return ok;
 }
 
-/* $name, $$name, ${expr}: the variable's name (malloc'd). */
-static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
-			  size_t *name_len)
+/* $name, $$name, ${expr}: the variable's name.  A plain $name points
+ * into the source (*owned NULL); a computed one is malloc'd into *owned,
+ * which the caller frees. */
+static bool eval_var_name(struct ronda_php_deob *d, size_t *i,
+			  const char **name, size_t *name_len, char **owned)
 {
 	const struct ronda_php_tok *t = tok(d, *i);
 	struct val v;
 
+	*owned = NULL;
 	if (t->type == RONDA_PHP_VARIABLE) {
-		const unsigned char *p = ronda_php_tok_name(d->src, t, name_len);
-		*name = dupn(p, *name_len);
+		*name = (const char *)ronda_php_tok_name(d->src, t, name_len);
 		(*i)++;
 		return true;
 	}
@@ -1414,17 +1472,18 @@ static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
 		}
 		(*i)++;
 	} else {
-		char *inner;
+		const char *inner;
+		char *inner_owned;
 		size_t il;
 		bool ok;
 
 		d->depth++;
-		ok = eval_var_name(d, i, &inner, &il);
+		ok = eval_var_name(d, i, &inner, &il, &inner_owned);
 		d->depth--;
 		if (!ok)
 			return false;
 		ok = lookup(d, inner, il, &v);
-		free(inner);
+		free(inner_owned);
 		if (!ok)
 			return false;
 		if (!to_str(&v)) {
@@ -1436,7 +1495,8 @@ static bool eval_var_name(struct ronda_php_deob *d, size_t *i, char **name,
 		val_release(&v);
 		return false;
 	}
-	*name = (char *)v.s;
+	*owned = (char *)v.s;
+	*name = *owned;
 	*name_len = v.len;
 	v.s = NULL;
 	val_release(&v);
@@ -1565,19 +1625,20 @@ static bool pattern_has_e(const struct val *p)
 static void root_assign(struct ronda_php_deob *d, size_t *ip)
 {
 	size_t i = *ip, j = i;
-	char *name = NULL;
+	const char *name = NULL;
+	char *owned = NULL;
 	size_t nl;
 	struct val key, v;
 	bool has_key = false, append = false, cat;
 
-	memset(&key, 0, sizeof(key));
-	/* most variables are read, not assigned: no name copy for those */
+	/* most variables are read, not assigned */
 	if (tok(d, i)->type == RONDA_PHP_VARIABLE && !is_op(d, i + 1, "=") &&
 	    !is_op(d, i + 1, ".=") && !is_op(d, i + 1, "[")) {
 		(*ip)++;
 		return;
 	}
-	if (!eval_var_name(d, &j, &name, &nl)) {
+	val_clear(&key);
+	if (!eval_var_name(d, &j, &name, &nl, &owned)) {
 		(*ip)++;
 		return;
 	}
@@ -1590,7 +1651,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 			if (!eval_expr(d, &j, &key) || !is_op(d, j, "]") ||
 			    (key.type != RONDA_PHP_V_STR && key.type != RONDA_PHP_V_INT)) {
 				val_release(&key);
-				free(name);
+				free(owned);
 				(*ip)++;
 				return;
 			}
@@ -1601,7 +1662,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 	cat = is_op(d, j, ".=");
 	if (!is_op(d, j, "=") && !cat) {
 		val_release(&key);
-		free(name);
+		free(owned);
 		(*ip)++;
 		return;
 	}
@@ -1614,11 +1675,11 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 			struct val unk;
 			val_release(&v);
 			/* not constant any more */
-			memset(&unk, 0, sizeof(unk));
+			val_clear(&unk);
 			if (!has_key && !append)
 				sym_set(d, name, nl, &unk);
 			val_release(&key);
-			free(name);
+			free(owned);
 			*ip = i + 1;
 			return;
 		}
@@ -1655,7 +1716,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 	consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_NONE);
 	val_release(&v);
 	val_release(&key);
-	free(name);
+	free(owned);
 	*ip = j;
 }
 
