@@ -8,7 +8,11 @@
  *      detector sees each layer, and eval of decoded content is reported;
  *   2. a flow-insensitive taint pass over the tokens marks variables fed
  *      from request input ($_GET.., request headers, php://input), uploaded
- *      files, remote fetches and decoders, through assignments and foreach;
+ *      files, remote fetches and decoders, through assignments and foreach,
+ *      per function scope, only in scopes that hold a source; functions of
+ *      the file that return input make their calls sources, and calls of
+ *      functions whose parameters reach a sink (summaries worked out on
+ *      demand) are checked like the sink itself;
  *   3. sinks (eval, assert, shell functions, backticks, preg_replace /e,
  *      create_function, include, callbacks, variable functions) are checked
  *      for tainted arguments or callees;
@@ -166,6 +170,37 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 #define T_ELEM    0x10u   /* an element of the array was set from input */
 #define T_PARTIAL 0x20u   /* input mixed with constant text ('dir/' . $x) */
 #define T_DERIVED 0x40u   /* returned by a function given input */
+#define T_PPARTIAL 0x80u  /* a parameter mixed with constant text */
+#define T_PARAM0  0x100u  /* parameter k of the enclosing function is
+			     T_PARAM0 << k (summaries, see below) */
+#define T_PARAMS  (0xffu * T_PARAM0)
+#define T_REQUEST (T_INPUT | T_FILES | T_ELEM | T_DERIVED)
+
+/* Functions defined in the file, for taint across calls.  A function whose
+ * body holds a sink (or calls such a function) gets its parameters seeded
+ * with T_PARAM bits; the sink checks then note which parameter reaches
+ * which kind of sink (its summary), and every call of the function by
+ * name (or of a closure through the variable it was assigned to) checks
+ * its arguments against that summary.  A function whose return value is
+ * tainted by input makes its calls a source.  Bounded: FN_MAX functions,
+ * FN_PARAMS parameters each, a few rounds. */
+#define FN_MAX     16384     /* a 16-bit index; padding with dummy
+				     functions must not push a shell out */
+#define FN_PARAMS  8
+enum { SK_EXEC = 1, SK_INCLUDE = 2, SK_INCLUDE_BUILT = 4 };
+
+struct fn {
+	uint32_t name;               /* IDENT of the name, the VARIABLE a
+					closure is assigned to, or n */
+	uint32_t open, close;        /* body braces */
+	uint32_t param[FN_PARAMS];   /* VARIABLE tokens of the parameters */
+	uint16_t next;               /* 1 + next function of the same name */
+	uint8_t n_params;
+	uint8_t reach[FN_PARAMS];    /* SK_* reached by parameter k */
+	bool done, busy;             /* summarise() */
+	bool ret_input;              /* returns request input */
+	char sink[24];               /* the sink a parameter reaches */
+};
 
 #define MAX_TOKENS   (1u << 19)
 #define TAINT_SLOTS  2048
@@ -205,6 +240,12 @@ struct ctx {
 	size_t fm_offset;
 	bool has_gate;
 	size_t gate_ti;
+	struct fn *fns;             /* in the order of their bodies */
+	unsigned n_fns;
+	size_t alloc_fns;
+	uint16_t *fn_idx;           /* fn_slots: 1 + first fn of a name */
+	unsigned fn_slots;          /* a power of two, > 2 n_fns */
+	unsigned n_ret_input;       /* functions with ret_input */
 };
 
 static inline __attribute__((always_inline)) const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
@@ -506,6 +547,9 @@ static bool url_near_start(const unsigned char *p, size_t len)
 	       memmem(p, lim, "ftp://", 6);
 }
 
+static const struct fn *fn_named(const struct ctx *c, size_t i);
+static const struct fn *fn_next(const struct ctx *c, const struct fn *f);
+
 /* Taint of the tokens [i, j); *src gets a description of the first source. */
 static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			     size_t src_size)
@@ -521,6 +565,22 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		unsigned b = 0;
 		size_t src_end = k + 1;
 
+		if (c->n_ret_input && t->type == RONDA_PHP_IDENT && op(c, k + 1, "(") &&
+		    c->match[k + 1] < c->n) {
+			/* a function of this file that returns input */
+			const struct fn *g = fn_named(c, k);
+
+			while (g && !g->ret_input)
+				g = fn_next(c, g);
+			if (g) {
+				b = k < derived_until ? T_DERIVED : T_INPUT;
+				if (src && !(bits & (T_INPUT | T_FILES)))
+					set_src(src, src_size, c, k, c->match[k + 1] + 1);
+				bits |= b;
+				k = c->match[k + 1];
+				continue;
+			}
+		}
 		if (t->type == RONDA_PHP_IDENT && !nf_may(&taint_names, c, k)) {
 			/* a name none of the lists below has: a constant, or an
 			 * unknown function whose result is derived from its input */
@@ -572,17 +632,24 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 				size_t len;
 				const unsigned char *nm = ronda_php_tok_name(c->s, t, &len);
 				struct taint *e = taint_slot(c, c->scope[k], nm, len, false);
+				/* extract($_POST) made every other variable of its
+				 * scope input (a parameter's summary bits aside) */
+				bool ext = c->extract_input && c->scope[k] == c->extract_scope &&
+					   (!e || !(e->bits & ~(T_PARAMS | T_PPARTIAL))) &&
+					   !(k > 0 && (op(c, k - 1, "->") || op(c, k - 1, "::")));
+
 				if (e && e->bits) {
-					b = e->bits;
+					b = e->bits | (ext ? T_INPUT : 0);
 					if (k < derived_until && (b & T_INPUT))
 						b = (b & ~T_INPUT) | T_DERIVED;
 					if (src && !(bits & b) && e->src[0])
 						ronda_strlcpy(src, e->src, src_size);
+					else if (src && ext && !(bits & T_INPUT))
+						set_src(src, src_size, c, k, k + 1);
 					bits |= b;
 					continue;
 				}
-				if (c->extract_input && !e && c->scope[k] == c->extract_scope &&
-				    !(k > 0 && (op(c, k - 1, "->") || op(c, k - 1, "::"))))
+				if (ext)
 					b = T_INPUT;
 			}
 			if (b && op(c, k + 1, "[") && c->match[k + 1] < c->n)
@@ -638,6 +705,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	}
 	if ((bits & T_INPUT) && has_const)
 		bits |= T_PARTIAL;
+	if ((bits & T_PARAMS) && has_const)
+		bits |= T_PPARTIAL;
 	return bits;
 }
 
@@ -715,20 +784,38 @@ static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
 static size_t split_args(const struct ctx *c, size_t p, size_t *start,
 			 size_t *end, size_t max);
 
-/* One pass of assignments; returns true if a taint changed. */
-static bool propagate(struct ctx *c)
+#define ALL_LIVE SIZE_MAX
+
+/* Skip test of propagate_in() and check_user_calls(): false for a token
+ * they walk; else *i is moved to the last token of the body to skip. */
+static inline bool skip_scope(const struct ctx *c, size_t *i, size_t sc)
+{
+	size_t s = c->scope[*i];
+
+	if (sc == ALL_LIVE ? c->live[s] : s == sc)
+		return false;
+	if (s == 0) {          /* the file level itself is not walked */
+		*i = c->n;
+		return true;
+	}
+	/* a function body with no source (or one nested in the function
+	 * walked): past its '}' (which belongs to it; an unclosed body runs
+	 * to the end) */
+	*i = c->match[s - 1];
+	return true;
+}
+
+/* One pass of assignments over the tokens [from, to) of scope sc (or of
+ * every live scope: ALL_LIVE); returns true if a taint changed. */
+static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 {
 	bool changed = false;
 
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
 
-		if (!c->live[c->scope[i]]) {
-			/* a function body with no source: past its '}' (which
-			 * belongs to it; an unclosed body runs to the end) */
-			i = c->match[c->scope[i] - 1];
+		if (skip_scope(c, &i, sc))
 			continue;
-		}
 		if (t->type == RONDA_PHP_VARIABLE &&
 		    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
 			size_t j = i + 1, e;
@@ -890,6 +977,29 @@ static const char *what(unsigned bits)
 	return _("input");
 }
 
+/* The tokens whose taint matters for the exec sink (eval, assert, shell
+ * functions, create_function) called at i: its first argument (all of
+ * them for create_function).  False when there is none, and for assert()
+ * of a comparison (a test, not code). */
+static bool exec_region(const struct ctx *c, size_t i, size_t *from, size_t *to)
+{
+	size_t st[8], en[8], na = split_args(c, i + 1, st, en, 8);
+
+	if (!na)
+		return false;
+	if (word(c, i, "assert"))
+		for (size_t k = st[0]; k < en[0]; k++)
+			if (op(c, k, "==") || op(c, k, "===") || op(c, k, "!=") ||
+			    op(c, k, "!==") || op(c, k, "<") || op(c, k, ">") ||
+			    op(c, k, "<=") || op(c, k, ">=") || op(c, k, "&&") ||
+			    op(c, k, "||") || op(c, k, "!") || word(c, k, "instanceof") ||
+			    word(c, k, "is_array") || word(c, k, "isset"))
+				return false;
+	*from = st[0];
+	*to = word(c, i, "create_function") ? en[na - 1] : en[0];
+	return true;
+}
+
 static void check_call_sinks(struct ctx *c, size_t i)
 {
 	size_t p = i + 1, st[8], en[8], na;
@@ -898,20 +1008,12 @@ static void check_call_sinks(struct ctx *c, size_t i)
 
 	if (word_in(c, i, code_sinks) || word_in(c, i, shell_sinks) ||
 	    word(c, i, "create_function")) {
+		size_t from, to;
+
 		c->has_exec_sink = true;
-		na = split_args(c, p, st, en, 8);
-		if (!na)
+		if (!exec_region(c, i, &from, &to))
 			return;
-		if (word(c, i, "assert"))
-			for (size_t k = st[0]; k < en[0]; k++)
-				if (op(c, k, "==") || op(c, k, "===") || op(c, k, "!=") ||
-				    op(c, k, "!==") || op(c, k, "<") || op(c, k, ">") ||
-				    op(c, k, "<=") || op(c, k, ">=") || op(c, k, "&&") ||
-				    op(c, k, "||") || op(c, k, "!") || word(c, k, "instanceof") ||
-				    word(c, k, "is_array") || word(c, k, "isset"))
-					return;
-		bits = region_taint(c, st[0], word(c, i, "create_function") ? en[na - 1] : en[0],
-				    src, sizeof(src));
+		bits = region_taint(c, from, to, src, sizeof(src));
 		set_src(name, sizeof(name), c, i, i + 1);
 		if (bits & (T_INPUT | T_FILES | T_ELEM | T_DERIVED)) {
 			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s()"),
@@ -1100,6 +1202,330 @@ static void check_backtick(struct ctx *c, size_t i)
 	if (bits & T_INPUT)
 		report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches a backtick shell command"),
 		       what(bits), src);
+}
+
+
+/* ---- functions of the file: taint across calls ---- */
+
+static uint32_t hname_ci(const unsigned char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint32_t)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i])) * 16777619u;
+	return h;
+}
+
+/* Tokens a and b are of one type and name (ASCII case-insensitive). */
+static bool same_name(const struct ctx *c, size_t a, size_t b)
+{
+	size_t la, lb;
+	const unsigned char *na = ronda_php_tok_name(c->s, &c->t[a], &la);
+	const unsigned char *nb = ronda_php_tok_name(c->s, &c->t[b], &lb);
+
+	if (c->t[a].type != c->t[b].type || la != lb)
+		return false;
+	for (size_t k = 0; k < la; k++) {
+		unsigned char x = na[k], y = nb[k];
+		if ((x >= 'A' && x <= 'Z' ? x | 0x20 : x) != (y >= 'A' && y <= 'Z' ? y | 0x20 : y))
+			return false;
+	}
+	return true;
+}
+
+static uint32_t fn_hash(const struct ctx *c, size_t i)
+{
+	size_t len;
+	const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[i], &len);
+
+	return hname_ci(nm, len) ^ c->t[i].type;
+}
+
+/* The first function named like the IDENT (functions and methods) or
+ * VARIABLE (closures assigned to it) at i; fn_next() gives the others. */
+static const struct fn *fn_named(const struct ctx *c, size_t i)
+{
+	uint32_t h;
+
+	if (!c->fn_idx || i >= c->n || (c->t[i].type != RONDA_PHP_IDENT &&
+					 c->t[i].type != RONDA_PHP_VARIABLE))
+		return NULL;
+	h = fn_hash(c, i);
+	for (unsigned k = 0; k < c->fn_slots; k++) {
+		uint16_t v = c->fn_idx[(h + k) & (c->fn_slots - 1)];
+
+		if (!v)
+			return NULL;
+		if (same_name(c, c->fns[v - 1].name, i))
+			return &c->fns[v - 1];
+	}
+	return NULL;
+}
+
+static const struct fn *fn_next(const struct ctx *c, const struct fn *f)
+{
+	return f->next ? &c->fns[f->next - 1] : NULL;
+}
+
+/* Named functions, methods and closures assigned to a variable: their
+ * name, parameters and body (found as match_brackets() finds bodies). */
+static void collect_fns(struct ctx *c)
+{
+	for (size_t i = 0; i < c->n && c->n_fns < FN_MAX; i++) {
+		size_t k = i + 1, name = c->n, lp, open = c->n, close;
+		struct fn *f;
+		unsigned np = 0;
+		bool seen_var = false;
+
+		if (c->t[i].type != RONDA_PHP_IDENT || !word(c, i, "function"))
+			continue;
+		if (op(c, k, "&"))
+			k++;
+		if (tk(c, k)->type == RONDA_PHP_IDENT) {
+			name = k++;
+		} else if (i >= 2 && op(c, i - 1, "=") && c->t[i - 2].type == RONDA_PHP_VARIABLE) {
+			name = i - 2;
+		} else if (i >= 3 && word(c, i - 1, "static") && op(c, i - 2, "=") &&
+			   c->t[i - 3].type == RONDA_PHP_VARIABLE) {
+			name = i - 3;
+		}
+		if (name >= c->n || !op(c, k, "(") || c->match[k] >= c->n)
+			continue;
+		lp = k;
+		for (k = i + 1; k < c->n && k < i + 64; k++) {
+			if (op(c, k, ";"))
+				break;
+			if (op(c, k, "(") && c->match[k] < c->n) {
+				k = c->match[k];
+				continue;
+			}
+			if (op(c, k, "{")) {
+				open = k;
+				break;
+			}
+		}
+		if (open >= c->n || (close = c->match[open]) >= c->n)
+			continue;
+		c->fns = xgrow(c->fns, &c->alloc_fns, c->n_fns + 1, sizeof(*c->fns));
+		f = &c->fns[c->n_fns++];
+		memset(f, 0, sizeof(*f));
+		f->name = (uint32_t)name;
+		f->open = (uint32_t)open;
+		f->close = (uint32_t)close;
+		/* the first variable of each comma-separated parameter */
+		for (k = lp + 1; k < c->match[lp] && np < FN_PARAMS; k++) {
+			if ((op(c, k, "(") || op(c, k, "[") || op(c, k, "{")) && c->match[k] < c->n) {
+				k = c->match[k];
+				continue;
+			}
+			if (op(c, k, ",")) {
+				if (!seen_var)
+					break;    /* a parameter without a name: stop */
+				seen_var = false;
+			} else if (!seen_var && c->t[k].type == RONDA_PHP_VARIABLE) {
+				f->param[np++] = (uint32_t)k;
+				seen_var = true;
+			}
+		}
+		f->n_params = (uint8_t)np;
+	}
+	if (!c->n_fns)
+		return;
+	for (c->fn_slots = 64; c->fn_slots < 2 * c->n_fns; c->fn_slots *= 2)
+		;
+	c->fn_idx = xcalloc(c->fn_slots, sizeof(*c->fn_idx));
+	for (unsigned x = c->n_fns; x-- > 0;) {   /* backwards: next keeps order */
+		uint32_t h = fn_hash(c, c->fns[x].name);
+
+		for (unsigned k = 0; k < c->fn_slots; k++) {
+			uint16_t *slot = &c->fn_idx[(h + k) & (c->fn_slots - 1)];
+
+			if (!*slot) {
+				*slot = (uint16_t)(x + 1);
+				break;
+			}
+			if (same_name(c, c->fns[*slot - 1].name, c->fns[x].name)) {
+				c->fns[x].next = *slot;
+				*slot = (uint16_t)(x + 1);
+				break;
+			}
+		}
+	}
+}
+
+/* A call at i (IDENT or VARIABLE followed by '(') that is not a
+ * definition nor a method named by a variable. */
+static bool is_call(const struct ctx *c, size_t i)
+{
+	if (!op(c, i + 1, "(") || c->match[i + 1] >= c->n)
+		return false;
+	if (i > 0 && (word(c, i - 1, "function") || word(c, i - 1, "new")))
+		return false;
+	return c->t[i].type == RONDA_PHP_IDENT ||
+	       (c->t[i].type == RONDA_PHP_VARIABLE &&
+		!(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "?->") ||
+			    op(c, i - 1, "::") || op(c, i - 1, "$"))));
+}
+
+/* fn called at i (a closure only through its variable, in its scope). */
+static bool calls(const struct ctx *c, size_t i, const struct fn *f)
+{
+	return c->t[i].type == RONDA_PHP_IDENT ||
+	       c->scope[f->name] == c->scope[i];
+}
+
+/* Work out which parameters of f reach an exec or include sink, in f or
+ * through the file's functions it calls (memoised, a few levels deep):
+ * its parameters get T_PARAM bits, its scope one more propagation. */
+static void summarise(struct ctx *c, struct fn *f, unsigned depth)
+{
+	size_t sc = f->open + 1;
+
+	if (f->done || f->busy || depth > 4 || !f->n_params)
+		return;
+	f->busy = true;
+	for (unsigned k = 0; k < f->n_params; k++) {
+		size_t len;
+		const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[f->param[k]], &len);
+		struct taint *e = taint_slot(c, sc, nm, len, true);
+
+		if (e)
+			e->bits |= T_PARAM0 << k;
+	}
+	for (int pass = 0; pass < 4 && propagate_in(c, sc, f->close, sc); pass++)
+		;
+	for (size_t i = sc; i < f->close; i++) {
+		unsigned bits = 0, kind = 0;
+		size_t from, to, st[FN_PARAMS], en[FN_PARAMS], na;
+
+		if (skip_scope(c, &i, sc) || c->t[i].type == RONDA_PHP_EOF)
+			continue;
+		if (c->t[i].type == RONDA_PHP_IDENT && op(c, i + 1, "(") &&
+		    (word_in(c, i, code_sinks) || word_in(c, i, shell_sinks) ||
+		     word(c, i, "create_function")) && !(i > 0 && (op(c, i - 1, "->") ||
+								  op(c, i - 1, "::"))) &&
+		    exec_region(c, i, &from, &to)) {
+			bits = region_taint(c, from, to, NULL, 0);
+			kind = SK_EXEC;
+		} else if (c->t[i].type == RONDA_PHP_IDENT && (c->t[i].len == 7 || c->t[i].len == 12) &&
+			   (word(c, i, "include") || word(c, i, "include_once") ||
+			    word(c, i, "require") || word(c, i, "require_once"))) {
+			bits = region_taint(c, i + 1, stmt_end(c, i + 1), NULL, 0);
+			kind = SK_INCLUDE | ((bits & T_PPARTIAL) ? SK_INCLUDE_BUILT : 0);
+		} else if (is_call(c, i)) {
+			/* a call of the file's own function: its summary */
+			for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
+				struct fn *g = &c->fns[g0 - c->fns];
+
+				if (g == f || !calls(c, i, g) || !g->n_params)
+					continue;
+				na = split_args(c, i + 1, st, en, FN_PARAMS);
+				for (size_t k = 0; k < na && k < g->n_params; k++) {
+					unsigned ab = region_taint(c, st[k], en[k], NULL, 0);
+
+					if (!(ab & T_PARAMS))
+						continue;
+					summarise(c, g, depth + 1);
+					if (!g->reach[k])
+						continue;
+					for (unsigned j = 0; j < f->n_params; j++)
+						if (ab & (T_PARAM0 << j)) {
+							f->reach[j] |= (uint8_t)(g->reach[k] |
+								((ab & T_PPARTIAL) && (g->reach[k] & SK_INCLUDE) ?
+								 SK_INCLUDE_BUILT : 0));
+							if (!f->sink[0])
+								ronda_strlcpy(f->sink, g->sink, sizeof(f->sink));
+						}
+				}
+			}
+			continue;
+		}
+		if (!(bits & T_PARAMS))
+			continue;
+		for (unsigned k = 0; k < f->n_params; k++)
+			if (bits & (T_PARAM0 << k)) {
+				f->reach[k] |= (uint8_t)kind;
+				if (!f->sink[0])
+					set_src(f->sink, sizeof(f->sink), c, i, i + 1);
+			}
+	}
+	f->busy = false;
+	f->done = true;
+}
+
+/* Functions returning request input: their calls become sources.  Marks
+ * the scopes of such calls live; false if there is none. */
+static bool find_ret_input(struct ctx *c)
+{
+	for (unsigned x = 0; x < c->n_fns; x++) {
+		struct fn *f = &c->fns[x];
+
+		if (!c->live[f->open + 1])
+			continue;
+		for (size_t k = f->open + 1; k < f->close && !f->ret_input; k++)
+			if (c->scope[k] == f->open + 1 && word(c, k, "return") &&
+			    (region_taint(c, k + 1, stmt_end(c, k + 1), NULL, 0) & T_INPUT))
+				f->ret_input = true;
+		c->n_ret_input += f->ret_input;
+	}
+	if (!c->n_ret_input)
+		return false;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->t[i].type != RONDA_PHP_IDENT || !is_call(c, i))
+			continue;
+		for (const struct fn *g = fn_named(c, i); g; g = fn_next(c, g))
+			if (g->ret_input) {
+				for (size_t sc = c->scope[i]; sc && !c->live[sc]; sc = c->scope[sc - 2])
+					c->live[sc] = true;
+				break;
+			}
+	}
+	return true;
+}
+
+/* Calls of the file's own functions (by name; closures through their
+ * variable) given request input: if the parameter it lands in reaches a
+ * sink (summarise()), report it as if the sink were called here.  Only
+ * live scopes can hold such a call. */
+static void check_user_calls(struct ctx *c)
+{
+	if (!c->n_fns || !c->live[0])
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		if (skip_scope(c, &i, ALL_LIVE) ||
+		    (c->t[i].type != RONDA_PHP_IDENT && c->t[i].type != RONDA_PHP_VARIABLE) ||
+		    !is_call(c, i))
+			continue;
+		for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
+			struct fn *f = &c->fns[g0 - c->fns];
+			size_t st[FN_PARAMS], en[FN_PARAMS], na;
+
+			if (!calls(c, i, f) || !f->n_params)
+				continue;
+			na = split_args(c, i + 1, st, en, FN_PARAMS);
+			for (size_t k = 0; k < na && k < f->n_params; k++) {
+				char src[48] = "", fname[40];
+				unsigned bits = region_taint(c, st[k], en[k], src, sizeof(src));
+
+				if (!(bits & (T_REQUEST | T_FILES)))
+					continue;
+				summarise(c, f, 0);
+				set_src(fname, sizeof(fname), c, f->name, f->name + 1);
+				if ((bits & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
+					c->has_exec_sink = true;
+					report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
+					       what(bits), src[0] ? src : "?", f->sink, fname);
+				} else if ((bits & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
+					bool built = (bits & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
+
+					report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
+					       built ? _("a path built from %s (%s) is included through %s()") :
+					       _("%s (%s) is included through %s()"),
+					       what(bits), src[0] ? src : "?", fname);
+				}
+			}
+		}
+	}
 }
 
 /* move_uploaded_file(FILES, DEST) / copy(FILES tmp_name, DEST) */
@@ -1382,9 +1808,15 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		match_brackets(&c);
 		if ((ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
 		     (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH))) &&
-		    mark_live(&c))
-			for (int pass = 0; pass < 4 && propagate(&c); pass++)
+		    mark_live(&c)) {
+			collect_fns(&c);
+			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
 				;
+			/* calls of functions returning input are sources now */
+			if (find_ret_input(&c))
+				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
+					;
+		}
 		/* the body of an eval its parent reported: say it once */
 		if (f->depth > 0 && eval_body_depth == f->depth)
 			c.reported[R_EVAL_DECODED] = true;
@@ -1430,6 +1862,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_backtick(&c, i);
 			}
 		}
+		check_user_calls(&c);
 		/* a plain tool dualuse reported is dual-use (filemgr.h) */
 		if (popcount(c.fm_groups) >= 3 && (c.fm_groups & FM_LIST) &&
 		    (c.fm_groups & (FM_DELETE | FM_WRITE)) &&
@@ -1462,6 +1895,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	tables_put(c.tables, c.tables_size);
 	free(c.taint);
 	free(c.taint_idx);
+	free(c.fns);
+	free(c.fn_idx);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
 }
