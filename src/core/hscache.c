@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -14,6 +16,18 @@
 #include "core/util.h"
 
 #define MAX_CACHED ((size_t)256 << 20)
+#define SCRATCH_READY 8
+
+/* Per thread: one scratch and the generations it fits (latest last). */
+struct tls_scratch {
+	hs_scratch_t *scratch;
+	uint64_t ready[SCRATCH_READY];
+	unsigned n_ready;
+};
+
+static atomic_uint_fast64_t next_gen = 1;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static bool trusted(const struct stat *st)
 {
@@ -155,4 +169,46 @@ out:
 	ronda_buf_release(&dir);
 	ronda_buf_release(&path);
 	return rc;
+}
+
+uint64_t ronda_hs_new_gen(void)
+{
+	return (uint64_t)atomic_fetch_add(&next_gen, 1);
+}
+
+static void scratch_free(void *p)
+{
+	struct tls_scratch *t = p;
+
+	hs_free_scratch(t->scratch);
+	free(t);
+}
+
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_free);
+}
+
+hs_scratch_t *ronda_hs_thread_scratch(const hs_database_t *db, uint64_t gen)
+{
+	struct tls_scratch *t;
+
+	pthread_once(&scratch_once, scratch_key_init);
+	t = pthread_getspecific(scratch_key);
+	if (!t) {
+		t = xcalloc(1, sizeof(*t));
+		pthread_setspecific(scratch_key, t);
+	}
+	for (unsigned i = t->n_ready; i-- > 0;)
+		if (t->ready[i] == gen)
+			return t->scratch;
+	if (hs_alloc_scratch(db, &t->scratch) != HS_SUCCESS)
+		return NULL;
+	if (t->n_ready == SCRATCH_READY) {
+		memmove(t->ready, t->ready + 1,
+			(SCRATCH_READY - 1) * sizeof(t->ready[0]));
+		t->n_ready--;
+	}
+	t->ready[t->n_ready++] = gen;
+	return t->scratch;
 }

@@ -18,11 +18,30 @@
 #ifndef RONDA_HSCACHE_H
 #define RONDA_HSCACHE_H
 
+#include <stdint.h>
+
 #include <hs/hs.h>
 
 /* Same contract as hs_compile_multi() (mode HS_MODE_BLOCK). */
 hs_error_t ronda_hs_compile(const char *const *exprs, const unsigned *flags,
 			    const unsigned *ids, unsigned n, hs_database_t **db,
 			    hs_compile_error_t **cerr);
+
+/*
+ * Per-thread scratch space.  hs_alloc_scratch() costs even when nothing
+ * changes, so every thread keeps one scratch and remembers which databases
+ * (by generation, see below) it was last grown for.  The scratch belongs to
+ * the thread and is freed when it exits; callers must not free it, and must
+ * not hand it to a scan started from inside another scan's match callback
+ * on the same thread (the scratch is then in use).
+ */
+
+/* A new generation number for a database: unique for the process, never
+ * reused, so a freed database's number cannot match a new one. */
+uint64_t ronda_hs_new_gen(void);
+
+/* This thread's scratch, grown to fit db (whose generation is gen);
+ * NULL when it cannot be allocated. */
+hs_scratch_t *ronda_hs_thread_scratch(const hs_database_t *db, uint64_t gen);
 
 #endif

@@ -545,17 +545,20 @@ static void sv_classify(const struct ronda_file *f, const struct ronda_hits *h,
 		RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, RONDA_CRAWL_REF,
 		RONDA_CRAWL_IP, RONDA_CRAWL_MOBILE,
 	};
-	struct ronda_crawl_match m;
+	struct ronda_crawl_match m[ARRAY_SIZE(kinds)];
+	unsigned found;
 
 	v->header |= header_in(h, hfrom, lo, hi);
 	if (hi <= lo)
 		return;
+	found = ronda_crawl_find_each(f->data + lo, (size_t)(hi - lo), kinds,
+				      ARRAY_SIZE(kinds), m);
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo), kinds[i], &m)) {
-			v->crawl |= m.kind;
+		if (found & (1u << i)) {
+			v->crawl |= m[i].kind;
 			if (!v->word) {
-				v->word = m.word;
-				v->how = m.how;
+				v->word = m[i].word;
+				v->how = m[i].how;
 			}
 		}
 }

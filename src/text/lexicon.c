@@ -2,7 +2,6 @@
  * lexicon.c — load weighted term lists from rules/ and match them on
  * normalised text with one vectorscan database.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,35 +31,6 @@ struct ronda_lexicon {
 	hs_database_t *db;
 	uint64_t gen;          /* unique id: which scratch spaces fit this db */
 };
-
-/* Per thread: one vectorscan scratch grown for every lexicon it served.
- * hs_alloc_scratch() is costly even when nothing changes, so each thread
- * remembers which lexicons (by generation, never reused) it is ready for. */
-#define SCRATCH_READY 8
-struct tls_scratch {
-	hs_scratch_t *scratch;
-	uint64_t ready[SCRATCH_READY];
-	unsigned n_ready;
-};
-
-static uint64_t next_gen = 1;
-static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_free(void *p)
-{
-	struct tls_scratch *t = p;
-
-	hs_free_scratch(t->scratch);
-	free(t);
-}
-
-static void scratch_key_init(void)
-{
-	pthread_key_create(&scratch_key, scratch_free);
-}
 
 static bool term_ok(const char *s, size_t n)
 {
@@ -263,9 +233,7 @@ static int build(struct ronda_lexicon *lx, struct ronda_lexicon **out,
 {
 	int ret = compile(lx, err);
 
-	pthread_mutex_lock(&gen_lock);
-	lx->gen = next_gen++;
-	pthread_mutex_unlock(&gen_lock);
+	lx->gen = ronda_hs_new_gen();
 	if (ret) {
 		ronda_lexicon_free(lx);
 		return ret;
@@ -468,28 +436,9 @@ int ronda_lexicon_scan(const struct ronda_lexicon *lx, const char *text,
 		return RONDA_OK;
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
-	pthread_once(&scratch_once, scratch_key_init);
-	struct tls_scratch *t = pthread_getspecific(scratch_key);
-	bool ready = false;
-
-	if (!t) {
-		t = xcalloc(1, sizeof(*t));
-		pthread_setspecific(scratch_key, t);
-	}
-	for (unsigned i = 0; i < t->n_ready; i++)
-		if (t->ready[i] == lx->gen)
-			ready = true;
-	if (!ready) {
-		if (hs_alloc_scratch(lx->db, &t->scratch) != HS_SUCCESS)
-			return RONDA_ENOMEM;
-		if (t->n_ready == SCRATCH_READY) {
-			memmove(t->ready, t->ready + 1,
-				(SCRATCH_READY - 1) * sizeof(t->ready[0]));
-			t->n_ready--;
-		}
-		t->ready[t->n_ready++] = lx->gen;
-	}
-	scratch = t->scratch;
+	scratch = ronda_hs_thread_scratch(lx->db, lx->gen);
+	if (!scratch)
+		return RONDA_ENOMEM;
 	r = hs_scan(lx->db, text, (unsigned)len, 0, scratch, on_match, &c);
 	if (r != HS_SUCCESS && r != HS_SCAN_TERMINATED)
 		return RONDA_EPATTERN;

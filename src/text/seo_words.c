@@ -4,12 +4,14 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/error.h"
+#include "core/hscache.h"
 #include "core/rulefile.h"
 #include "text/seo_words.h"
 #include "core/util.h"
@@ -34,8 +36,17 @@ struct slug_word {
 	bool sub;
 };
 
+#define N_KINDS 5           /* RONDA_CRAWL_* bits */
+#define CRAWL_BITS ((CRAWL_MAX + 63) / 64)
+
 static struct crawl_word crawl[CRAWL_MAX];
 static size_t n_crawl;
+/* Every crawler word, forward (id i) and reversed (id CRAWL_MAX + i), and
+ * a string-concatenation join (JOIN_ID, see join_at). */
+#define JOIN_ID (2 * CRAWL_MAX)
+static hs_database_t *crawl_db;
+static uint64_t crawl_gen;
+static uint64_t kind_mask[N_KINDS][CRAWL_BITS];   /* words of each kind */
 static struct slug_word slugs[SLUG_MAX];
 static size_t n_slugs;
 static char hosts[HOST_MAX][WORD_MAX];
@@ -118,6 +129,56 @@ static int load_crawlers(void)
 	return n_crawl ? RONDA_OK : RONDA_EPARSE;
 }
 
+/* s as a vectorscan literal: every byte but letters and digits escaped. */
+static char *hs_literal(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *e = xmalloc(4 * n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		if (isalnum((unsigned char)s[i]))
+			e[o++] = s[i];
+		else
+			o += (size_t)snprintf(e + o, 5, "\\x%02x",
+					      (unsigned char)s[i]);
+	}
+	e[o] = '\0';
+	return e;
+}
+
+static int compile_crawlers(void)
+{
+	char *expr[2 * CRAWL_MAX + 1] = { NULL };
+	unsigned flags[2 * CRAWL_MAX + 1] = { 0 }, ids[2 * CRAWL_MAX + 1] = { 0 };
+	unsigned n = 0;
+	hs_compile_error_t *ce = NULL;
+	int ret = RONDA_OK;
+
+	for (size_t i = 0; i < n_crawl; i++) {
+		for (unsigned k = 0; k < N_KINDS; k++)
+			if (crawl[i].kind == 1u << k)
+				kind_mask[k][i / 64] |= (uint64_t)1 << (i % 64);
+		expr[n] = hs_literal(crawl[i].word);
+		ids[n] = (unsigned)i;
+		expr[n + 1] = hs_literal(crawl[i].rev);
+		ids[n + 1] = CRAWL_MAX + (unsigned)i;
+		flags[n] = flags[n + 1] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		n += 2;
+	}
+	expr[n] = xstrdup("['\"][ \\t\\r\\n]*[.+][ \\t\\r\\n]*['\"]");
+	ids[n] = JOIN_ID;
+	flags[n++] = HS_FLAG_SINGLEMATCH;
+	if (ronda_hs_compile((const char *const *)expr, flags, ids, n, &crawl_db,
+			     &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		ret = RONDA_EPATTERN;
+	}
+	crawl_gen = ronda_hs_new_gen();
+	for (unsigned i = 0; i < n; i++)
+		free(expr[i]);
+	return ret;
+}
+
 static int load_slugs(void)
 {
 	const struct ronda_rulefile *rf = ronda_rulefile_get("seo-slugs");
@@ -173,6 +234,8 @@ static void init_once(void)
 {
 	init_err = load_crawlers();
 	if (!init_err)
+		init_err = compile_crawlers();
+	if (!init_err)
 		init_err = load_slugs();
 	if (!init_err)
 		init_err = load_list("seo-hosts", hosts, HOST_MAX, &n_hosts);
@@ -205,52 +268,90 @@ const unsigned char *ronda_seo_memcase(const unsigned char *hay, size_t n,
 	return NULL;
 }
 
-/* Lower-case copy of p[0..n) with string-concatenation joins removed:
- * a quote, optional space, '.' or '+', optional space and a quote vanish,
- * so 'Goo' . "gle" reads 'Google'. */
-static size_t join_pieces(const unsigned char *p, size_t n, unsigned char *out,
-			  bool *joined)
+/* A string-concatenation join at the quote p[i]: optional space, '.' or
+ * '+', optional space and a quote (JOIN_ID's expression); *end gets the
+ * offset of the last quote. */
+static bool join_at(const unsigned char *p, size_t n, size_t i, size_t *end)
 {
-	size_t o = 0;
+	size_t j = i + 1;
+
+	while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\n' ||
+			 p[j] == '\r'))
+		j++;
+	if (j >= n || (p[j] != '.' && p[j] != '+'))
+		return false;
+	j++;
+	while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\n' ||
+			 p[j] == '\r'))
+		j++;
+	if (j >= n || (p[j] != '\'' && p[j] != '"'))
+		return false;
+	*end = j;
+	return true;
+}
+
+/* Copy of p[0..n) with the joins removed, so 'Goo' . "gle" reads 'Google';
+ * returns its length. */
+static size_t join_pieces(const unsigned char *p, size_t n, unsigned char *out)
+{
+	size_t o = 0, end;
 
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\'' || p[i] == '"') {
-			size_t j = i + 1;
-			while (j < n && (p[j] == ' ' || p[j] == '\t' ||
-					 p[j] == '\n' || p[j] == '\r'))
-				j++;
-			if (j < n && (p[j] == '.' || p[j] == '+')) {
-				j++;
-				while (j < n && (p[j] == ' ' || p[j] == '\t' ||
-						 p[j] == '\n' || p[j] == '\r'))
-					j++;
-				if (j < n && (p[j] == '\'' || p[j] == '"')) {
-					i = j;
-					*joined = true;
-					continue;
-				}
-			}
+		if ((p[i] == '\'' || p[i] == '"') && join_at(p, n, i, &end)) {
+			i = end;
+			continue;
 		}
-		out[o++] = (unsigned char)tolower(p[i]);
+		out[o++] = p[i];
 	}
 	return o;
 }
 
-static bool search_words(const unsigned char *s, size_t n, unsigned kinds,
-			 bool reversed, struct ronda_crawl_match *m)
-{
-	for (size_t i = 0; i < n_crawl; i++) {
-		const struct crawl_word *w = &crawl[i];
+/* Which words (bit i: crawl[i]) occur in a text, forward and reversed. */
+struct crawl_bits {
+	uint64_t fwd[CRAWL_BITS], rev[CRAWL_BITS];
+	bool join;          /* the text has a join */
+};
 
-		if (!(w->kind & kinds))
-			continue;
-		if (memmem(s, n, reversed ? w->rev : w->word, w->len)) {
-			m->kind = w->kind;
-			m->word = w->word;
-			return true;
-		}
+static int on_crawl(unsigned int id, unsigned long long from,
+		    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct crawl_bits *b = ctx;
+	uint64_t *v = id >= CRAWL_MAX ? b->rev : b->fwd;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id == JOIN_ID) {
+		b->join = true;
+		return 0;
 	}
-	return false;
+	id %= CRAWL_MAX;
+	v[id / 64] |= (uint64_t)1 << (id % 64);
+	return 0;
+}
+
+static void scan_bits(const unsigned char *s, size_t n, struct crawl_bits *b)
+{
+	hs_scratch_t *scratch;
+
+	memset(b, 0, sizeof(*b));
+	if (!n || !(scratch = ronda_hs_thread_scratch(crawl_db, crawl_gen)))
+		return;
+	if (hs_scan(crawl_db, (const char *)s, (unsigned)n, 0, scratch, on_crawl,
+		    b) != HS_SUCCESS)
+		memset(b, 0, sizeof(*b));
+}
+
+/* The first word in list order among v & mask, or NULL. */
+static const struct crawl_word *first_word(const uint64_t *v,
+					   const uint64_t *mask)
+{
+	for (size_t w = 0; w < CRAWL_BITS; w++) {
+		uint64_t x = v[w] & mask[w];
+		if (x)
+			return &crawl[w * 64 + (size_t)__builtin_ctzll(x)];
+	}
+	return NULL;
 }
 
 static bool is_b64(unsigned char c)
@@ -259,14 +360,30 @@ static bool is_b64(unsigned char c)
 	       c == '_';
 }
 
-/* Decode every quoted base64-looking literal of p[0..n) and search it. */
-static bool search_b64(const unsigned char *p, size_t n, unsigned kinds,
-		       struct ronda_crawl_match *m)
-{
-	unsigned char dec[4096];
-	unsigned tried = 0;
+/*
+ * One window, searched in up to three steps, each done once and only when
+ * a kind asked for needs it: the text as written (forward words: literal;
+ * reversed words, when nothing was joined: reversed); the text with joins
+ * removed; every quoted base64-looking literal (at most B64_TRIES), decoded.
+ */
+#define B64_TRIES 64
+struct crawl_scan {
+	const unsigned char *p;
+	size_t n;
+	unsigned done;              /* steps done: 0..3 */
+	struct crawl_bits raw, join;
+	bool joined;
+	unsigned n_b64;
+	struct crawl_bits b64[B64_TRIES];
+};
 
-	for (size_t i = 0; i < n && tried < 64; i++) {
+static void scan_b64(struct crawl_scan *cs)
+{
+	const unsigned char *p = cs->p;
+	size_t n = cs->n;
+	unsigned char dec[4096];
+
+	for (size_t i = 0; i < n && cs->n_b64 < B64_TRIES; i++) {
 		size_t j, got;
 
 		if (p[i] != '\'' && p[i] != '"')
@@ -277,68 +394,103 @@ static bool search_b64(const unsigned char *p, size_t n, unsigned kinds,
 			i = j - 1;      /* p[j] may open the next literal */
 			continue;
 		}
-		tried++;
 		got = ronda_b64_decode(p + i + 1, j - i - 1, dec, sizeof(dec));
-		for (size_t k = 0; k < got; k++)
-			dec[k] = (unsigned char)tolower(dec[k]);
-		if (got && (search_words(dec, got, kinds, false, m) ||
-			    search_words(dec, got, kinds, true, m)))
-			return true;
+		scan_bits(dec, got, &cs->b64[cs->n_b64++]);
 		i = j;
 	}
-	return false;
 }
 
-static bool crawl_find(const unsigned char *p, size_t n, unsigned kinds,
-		       struct ronda_crawl_match *m);
+/* Do the steps up to `step` (1: as written, 2: joins removed, 3: base64). */
+static void crawl_upto(struct crawl_scan *cs, unsigned step)
+{
+	unsigned char *joined;
+
+	for (; cs->done < step; cs->done++) {
+		if (cs->done == 0) {
+			scan_bits(cs->p, cs->n, &cs->raw);
+		} else if (cs->done == 1) {
+			/* nothing joined: the reversed words are the raw ones */
+			cs->joined = cs->raw.join;
+			cs->join = cs->raw;
+			if (cs->joined) {
+				joined = xmalloc(cs->n);
+				scan_bits(joined, join_pieces(cs->p, cs->n, joined),
+					  &cs->join);
+				free(joined);
+			}
+		} else {
+			scan_b64(cs);
+		}
+	}
+}
+
+static bool pick(struct crawl_scan *cs, unsigned kinds,
+		 struct ronda_crawl_match *m)
+{
+	uint64_t mask[CRAWL_BITS] = { 0 };
+	const struct crawl_word *w = NULL;
+
+	for (unsigned k = 0; k < N_KINDS; k++)
+		if (kinds & (1u << k))
+			for (size_t i = 0; i < CRAWL_BITS; i++)
+				mask[i] |= kind_mask[k][i];
+	crawl_upto(cs, 1);
+	if ((w = first_word(cs->raw.fwd, mask))) {
+		m->how = "literal";
+		goto found;
+	}
+	crawl_upto(cs, 2);
+	if (cs->joined && (w = first_word(cs->join.fwd, mask))) {
+		m->how = "concatenated";
+		goto found;
+	}
+	if ((w = first_word(cs->join.rev, mask))) {
+		m->how = "reversed";
+		goto found;
+	}
+	crawl_upto(cs, 3);
+	for (unsigned i = 0; i < cs->n_b64; i++)
+		if ((w = first_word(cs->b64[i].fwd, mask)) ||
+		    (w = first_word(cs->b64[i].rev, mask))) {
+			m->how = "base64";
+			goto found;
+		}
+	return false;
+found:
+	m->kind = w->kind;
+	m->word = w->word;
+	return true;
+}
+
+unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
+			       const unsigned *kinds, size_t n_kinds,
+			       struct ronda_crawl_match *m)
+{
+	struct crawl_scan cs;
+	unsigned found = 0;
+
+	if (ronda_seo_words_init())
+		return 0;
+	cs.p = p;
+	cs.n = MIN(n, RONDA_CRAWL_WINDOW_MAX);
+	cs.done = 0;
+	cs.n_b64 = 0;
+	for (size_t k = 0; k < n_kinds && k < RONDA_CRAWL_EACH_MAX; k++) {
+		unsigned specific = kinds[k] & ~(unsigned)RONDA_CRAWL_UAGEN;
+
+		/* specific names before generic bot words, whatever the encoding */
+		if ((specific && specific != kinds[k] &&
+		     pick(&cs, specific, &m[k])) ||
+		    pick(&cs, kinds[k], &m[k]))
+			found |= 1u << k;
+	}
+	return found;
+}
 
 bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,
 		      struct ronda_crawl_match *m)
 {
-	/* specific names before generic bot words, whatever the encoding */
-	if ((kinds & RONDA_CRAWL_UAGEN) && (kinds & ~RONDA_CRAWL_UAGEN) &&
-	    crawl_find(p, n, kinds & ~RONDA_CRAWL_UAGEN, m))
-		return true;
-	return crawl_find(p, n, kinds, m);
-}
-
-static bool crawl_find(const unsigned char *p, size_t n, unsigned kinds,
-		       struct ronda_crawl_match *m)
-{
-	unsigned char *low;
-	size_t ln;
-	bool joined = false, found = false;
-
-	if (ronda_seo_words_init())
-		return false;
-	if (n > RONDA_CRAWL_WINDOW_MAX)
-		n = RONDA_CRAWL_WINDOW_MAX;
-	low = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		low[i] = (unsigned char)tolower(p[i]);
-	if (search_words(low, n, kinds, false, m)) {
-		m->how = "literal";
-		found = true;
-		goto out;
-	}
-	ln = join_pieces(p, n, low, &joined);
-	if (joined && search_words(low, ln, kinds, false, m)) {
-		m->how = "concatenated";
-		found = true;
-		goto out;
-	}
-	if (search_words(low, ln, kinds, true, m)) {
-		m->how = "reversed";
-		found = true;
-		goto out;
-	}
-	if (search_b64(p, n, kinds, m)) {
-		m->how = "base64";
-		found = true;
-	}
-out:
-	free(low);
-	return found;
+	return ronda_crawl_find_each(p, n, &kinds, 1, m) != 0;
 }
 
 static const char *const brand_suffix[] = {

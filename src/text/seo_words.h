@@ -6,7 +6,9 @@
  * seo-front.txt, parsed on first use by ronda_seo_words_init() (thread-safe,
  * idempotent) and read-only afterwards, so every function below may be
  * called from scan threads at once.  Nothing here allocates memory that
- * outlives a call; returned words point into static tables.
+ * outlives a call, besides the crawler words' vectorscan database (built
+ * once) and the thread's scratch (core/hscache.h); returned words point
+ * into static tables.
  */
 #ifndef RONDA_SEO_WORDS_H
 #define RONDA_SEO_WORDS_H
@@ -34,11 +36,26 @@ int ronda_seo_words_init(void);
 
 /* Look for a listed word of one of `kinds` in p[0..n), case-insensitively:
  * as written, with string concatenation removed ('Goo'.'gle' or "a"+"b"),
- * reversed (strrev), or inside a quoted base64 literal.  Windows longer
- * than RONDA_CRAWL_WINDOW_MAX are cut.  Returns true and fills *m. */
+ * reversed (strrev), or inside a quoted base64 literal (the first 64).
+ * The first form in that order that has one wins, and within it the word
+ * listed first (in a base64 literal: the first literal, forward before
+ * reversed); generic bot words (RONDA_CRAWL_UAGEN) count only when no other
+ * kind asked for is found in any form.  Windows longer than
+ * RONDA_CRAWL_WINDOW_MAX are cut.  Returns true and fills *m.  Must not be
+ * called from inside a match callback of another scan that uses the
+ * thread's scratch (core/hscache.h). */
 #define RONDA_CRAWL_WINDOW_MAX ((size_t)32 << 10)
 bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,
 		      struct ronda_crawl_match *m);
+
+/* ronda_crawl_find() for each of kinds[0..n_kinds) on the same window, with
+ * the window searched once: bit k of the result is set, and m[k] filled,
+ * when kinds[k] found a word, exactly as ronda_crawl_find(p, n, kinds[k],
+ * &m[k]) would.  At most RONDA_CRAWL_EACH_MAX sets; more are ignored. */
+#define RONDA_CRAWL_EACH_MAX 8u
+unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
+			       const unsigned *kinds, size_t n_kinds,
+			       struct ronda_crawl_match *m);
 
 /* Gambling score of a slug, path, URL or host name (see rules/seo-slugs.txt);
  * *top (may be NULL) gets the heaviest word seen or NULL.  A score of

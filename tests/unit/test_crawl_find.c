@@ -1,0 +1,495 @@
+/*
+ * test_crawl_find.c — ronda_crawl_find() and ronda_crawl_find_each() (one
+ * vectorscan database) against a reference: the per-word memmem search they
+ * replaced, kept here verbatim in behaviour.  Hand-made windows cover every
+ * form, the kinds filter, list-order priority, case and the window cap;
+ * seeded random windows built from list words (split, reversed, base64,
+ * noise) cover the rest.
+ */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/rulefile.h"
+#include "core/util.h"
+#include "text/seo_words.h"
+
+/* ---- the reference: the search as it was before vectorscan ------------ */
+
+struct ref_word {
+	char word[48], rev[48];
+	size_t len;
+	unsigned kind;
+};
+
+static struct ref_word ref[128];
+static size_t n_ref;
+
+static void ref_load(void)
+{
+	const struct ronda_rulefile *rf = ronda_rulefile_get("seo-crawlers");
+	const char *line;
+	size_t pos = 0, len;
+
+	assert_non_null(rf);
+	while (ronda_rulefile_next(rf, &pos, &line, &len)) {
+		struct ref_word *w = &ref[n_ref];
+		size_t i = 0, wl, k0, kl;
+
+		while (i < len && isspace((unsigned char)line[i]))
+			i++;
+		for (wl = 0; i + wl < len && !isspace((unsigned char)line[i + wl]); wl++)
+			w->word[wl] = (char)tolower((unsigned char)line[i + wl]);
+		w->word[wl] = '\0';
+		w->len = wl;
+		for (size_t j = 0; j < wl; j++)
+			w->rev[j] = w->word[wl - 1 - j];
+		w->rev[wl] = '\0';
+		for (k0 = i + wl; k0 < len && isspace((unsigned char)line[k0]); k0++)
+			;
+		for (kl = 0; k0 + kl < len && !isspace((unsigned char)line[k0 + kl]); kl++)
+			;
+#define KIND(s, v) (kl == strlen(s) && !memcmp(line + k0, s, kl)) ? (v)
+		w->kind = KIND("ua", RONDA_CRAWL_UA) : KIND("uagen", RONDA_CRAWL_UAGEN) :
+			  KIND("ref", RONDA_CRAWL_REF) : KIND("mobile", RONDA_CRAWL_MOBILE) :
+			  KIND("ip", RONDA_CRAWL_IP) : 0;
+#undef KIND
+		assert_int_not_equal(w->kind, 0);
+		n_ref++;
+		assert_true(n_ref < ARRAY_SIZE(ref));
+	}
+	assert_true(n_ref > 40);
+}
+
+static size_t ref_join(const unsigned char *p, size_t n, unsigned char *out,
+		       bool *joined)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\'' || p[i] == '"') {
+			size_t j = i + 1;
+			while (j < n && (p[j] == ' ' || p[j] == '\t' ||
+					 p[j] == '\n' || p[j] == '\r'))
+				j++;
+			if (j < n && (p[j] == '.' || p[j] == '+')) {
+				j++;
+				while (j < n && (p[j] == ' ' || p[j] == '\t' ||
+						 p[j] == '\n' || p[j] == '\r'))
+					j++;
+				if (j < n && (p[j] == '\'' || p[j] == '"')) {
+					i = j;
+					*joined = true;
+					continue;
+				}
+			}
+		}
+		out[o++] = (unsigned char)tolower(p[i]);
+	}
+	return o;
+}
+
+static bool ref_words(const unsigned char *s, size_t n, unsigned kinds,
+		      bool reversed, struct ronda_crawl_match *m)
+{
+	for (size_t i = 0; i < n_ref; i++) {
+		const struct ref_word *w = &ref[i];
+
+		if (!(w->kind & kinds))
+			continue;
+		if (memmem(s, n, reversed ? w->rev : w->word, w->len)) {
+			m->kind = w->kind;
+			m->word = w->word;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool ref_is_b64(unsigned char c)
+{
+	return isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' ||
+	       c == '_';
+}
+
+static bool ref_b64(const unsigned char *p, size_t n, unsigned kinds,
+		    struct ronda_crawl_match *m)
+{
+	unsigned char dec[4096];
+	unsigned tried = 0;
+
+	for (size_t i = 0; i < n && tried < 64; i++) {
+		size_t j, got;
+
+		if (p[i] != '\'' && p[i] != '"')
+			continue;
+		for (j = i + 1; j < n && ref_is_b64(p[j]); j++)
+			;
+		if (j >= n || p[j] != p[i] || j - i - 1 < 8) {
+			i = j - 1;
+			continue;
+		}
+		tried++;
+		got = ronda_b64_decode(p + i + 1, j - i - 1, dec, sizeof(dec));
+		for (size_t k = 0; k < got; k++)
+			dec[k] = (unsigned char)tolower(dec[k]);
+		if (got && (ref_words(dec, got, kinds, false, m) ||
+			    ref_words(dec, got, kinds, true, m)))
+			return true;
+		i = j;
+	}
+	return false;
+}
+
+static bool ref_find1(const unsigned char *p, size_t n, unsigned kinds,
+		      struct ronda_crawl_match *m)
+{
+	unsigned char *low;
+	size_t ln;
+	bool joined = false, found = true;
+
+	if (n > RONDA_CRAWL_WINDOW_MAX)
+		n = RONDA_CRAWL_WINDOW_MAX;
+	low = malloc(n + 1);
+	assert_non_null(low);
+	for (size_t i = 0; i < n; i++)
+		low[i] = (unsigned char)tolower(p[i]);
+	if (ref_words(low, n, kinds, false, m)) {
+		m->how = "literal";
+		goto out;
+	}
+	ln = ref_join(p, n, low, &joined);
+	if (joined && ref_words(low, ln, kinds, false, m)) {
+		m->how = "concatenated";
+		goto out;
+	}
+	if (ref_words(low, ln, kinds, true, m)) {
+		m->how = "reversed";
+		goto out;
+	}
+	if (ref_b64(p, n, kinds, m)) {
+		m->how = "base64";
+		goto out;
+	}
+	found = false;
+out:
+	free(low);
+	return found;
+}
+
+static bool ref_find(const unsigned char *p, size_t n, unsigned kinds,
+		     struct ronda_crawl_match *m)
+{
+	if ((kinds & RONDA_CRAWL_UAGEN) && (kinds & ~RONDA_CRAWL_UAGEN) &&
+	    ref_find1(p, n, kinds & ~RONDA_CRAWL_UAGEN, m))
+		return true;
+	return ref_find1(p, n, kinds, m);
+}
+
+/* ---- comparing --------------------------------------------------------- */
+
+static unsigned long n_compared, n_found;
+
+static void same(const struct ronda_crawl_match *a, bool fa,
+		 const struct ronda_crawl_match *b, bool fb, const char *what,
+		 unsigned kinds)
+{
+	if (fa != fb || (fa && (a->kind != b->kind || strcmp(a->word, b->word) ||
+				strcmp(a->how, b->how)))) {
+		print_error("%s, kinds %#x: got %s %s/%s, reference %s %s/%s\n",
+			    what, kinds, fa ? "found" : "none",
+			    fa ? a->word : "", fa ? a->how : "",
+			    fb ? "found" : "none", fb ? b->word : "",
+			    fb ? b->how : "");
+		fail();
+	}
+	n_compared++;
+	n_found += fb;
+}
+
+/* Every kinds set from 1 to 0x1f, one by one and all at once (in groups of
+ * RONDA_CRAWL_EACH_MAX), plus the sets cloak's sv_classify asks for. */
+static void check(const void *s, size_t n, const char *what)
+{
+	static const unsigned sv[] = {
+		RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, RONDA_CRAWL_REF,
+		RONDA_CRAWL_IP, RONDA_CRAWL_MOBILE,
+	};
+	const unsigned char *p = s;
+	struct ronda_crawl_match m, r, each[RONDA_CRAWL_EACH_MAX];
+	unsigned kinds[RONDA_CRAWL_EACH_MAX], got;
+
+	for (unsigned k = 1; k < 0x20; k++) {
+		bool fr = ref_find(p, n, k, &r);
+
+		memset(&m, 0, sizeof(m));
+		same(&m, ronda_crawl_find(p, n, k, &m), &r, fr, what, k);
+	}
+	for (unsigned base = 1; base < 0x20; base += RONDA_CRAWL_EACH_MAX) {
+		size_t nk = 0;
+
+		for (unsigned k = base; k < 0x20 && nk < RONDA_CRAWL_EACH_MAX; k++)
+			kinds[nk++] = k;
+		got = ronda_crawl_find_each(p, n, kinds, nk, each);
+		for (size_t i = 0; i < nk; i++) {
+			bool fr = ref_find(p, n, kinds[i], &r);
+			same(&each[i], got & (1u << i), &r, fr, what, kinds[i]);
+		}
+		assert_int_equal(got >> nk, 0);
+	}
+	got = ronda_crawl_find_each(p, n, sv, ARRAY_SIZE(sv), each);
+	for (size_t i = 0; i < ARRAY_SIZE(sv); i++) {
+		bool fr = ref_find(p, n, sv[i], &r);
+		same(&each[i], got & (1u << i), &r, fr, what, sv[i]);
+	}
+}
+
+static void checks(const char *s)
+{
+	check(s, strlen(s), s);
+}
+
+static size_t b64_encode(const char *in, size_t n, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	assert_int_equal(ronda_seo_words_init(), 0);
+	ref_load();
+	return 0;
+}
+
+/* ---- hand-made windows -------------------------------------------------- */
+
+static void test_forms(void **st)
+{
+	char b64[256], buf[512];
+	struct ronda_crawl_match m;
+
+	(void)st;
+	checks("if (preg_match('/GoogleBot/i', $ua))");
+	checks("$n = 'Goo' . \"gle\".'bot';");
+	checks("var b = 'bing' + 'bot';");
+	checks("$t = strrev('tobelgooG');");
+	checks("$t = strrev('tobelg' . 'ooG');");
+	checks("explode('|', base64_decode('R29vZ2xlYm90fGJpbmdib3Q='))");
+	checks("$r = \"NjYuMjQ5LjY0LiwgNjYuMjQ5Ljg4Lg==\";");
+	checks("nothing here at all, 'QUJDRA==' is ABCD");
+	checks("");
+	checks("'");
+	checks("'.'");
+	checks("' . \"");
+	/* case */
+	checks("GOOGLEBOT BingBot YaNdEx AnDrOiD 66.249.1.1");
+	/* list order: googlebot is listed before google, google before bingbot */
+	checks("bingbot google googlebot");
+	checks("google.com 66.249. googlebot.com");
+	checks("yandex");           /* both a ua and a ref word */
+	/* generic words lose to specific ones in any form */
+	checks("'bot' 'googlebot'");
+	checks("/bot|crawl/i and 'Z29vZ2xlYm90'");
+	checks("\"bot\" strrev('tobgnib')");
+	checks("crawler 'spi' . 'der' |bot");
+	/* a join that breaks a literal quoted word */
+	checks("'bot'.'x' 'tob'");
+	checks("'b' . 'ot' \"x\" + \"bot|\"");
+	/* reversed forms of quoted generic words */
+	checks("|tob '/tob/' 'tob'");
+	/* base64 of reversed words, of mobile words */
+	b64_encode("tobelgoog", 9, b64);
+	snprintf(buf, sizeof(buf), "$x = '%s';", b64);
+	checks(buf);
+	b64_encode("Android|iPhone", 14, b64);
+	snprintf(buf, sizeof(buf), "$x = \"%s\"; $y = 'AAAAAAAAAA';", b64);
+	checks(buf);
+	/* a literal too short to be base64, mismatched quotes */
+	checks("'Z29vZw' \"Z29vZ2xlYm90' 'Z29vZ2xlYm90\"");
+	/* and the search finds what it should, not only what the reference does */
+	assert_true(ronda_crawl_find((const unsigned char *)"x 'Goo'.'gleBot' y", 18,
+				     RONDA_CRAWL_UA, &m));
+	assert_string_equal(m.word, "googlebot");
+	assert_string_equal(m.how, "concatenated");
+}
+
+static void test_b64_tries(void **st)
+{
+	char b64[64];
+	struct ronda_buf b = RONDA_BUF_INIT(0);
+
+	(void)st;
+	b64_encode("googlebot", 9, b64);
+	/* 63 harmless literals, then the word: found; 64 first: not found */
+	for (unsigned lead = 62; lead <= 65; lead++) {
+		ronda_buf_reset(&b);
+		for (unsigned i = 0; i < lead; i++)
+			ronda_buf_addf(&b, "'QUJDREVGR0g%u' ", i % 10);
+		ronda_buf_addf(&b, "'%s'", b64);
+		check(b.buf, b.len, "base64 tries");
+	}
+	ronda_buf_release(&b);
+}
+
+static void test_window_cap(void **st)
+{
+	size_t cap = RONDA_CRAWL_WINDOW_MAX, n = cap + 64;
+	char *s = malloc(n);
+	const char *w = "googlebot";
+	struct ronda_crawl_match m;
+
+	(void)st;
+	assert_non_null(s);
+	/* the word ending at the cap, one byte over it, after it */
+	for (size_t end = cap - 2; end <= cap + 20; end++) {
+		memset(s, 'x', n);
+		memcpy(s + end - 9, w, 9);
+		check(s, n, "window cap");
+	}
+	memset(s, 'x', n);
+	memcpy(s + cap - 7, "android", 7);
+	assert_true(ronda_crawl_find((unsigned char *)s, n, RONDA_CRAWL_MOBILE, &m));
+	memset(s, 'x', n);
+	memcpy(s + cap - 6, "android", 7);
+	assert_false(ronda_crawl_find((unsigned char *)s, n, RONDA_CRAWL_MOBILE, &m));
+	/* a join and a base64 literal straddling the cap */
+	memset(s, 'x', n);
+	memcpy(s + cap - 12, "'goo' . 'gle", 12);
+	check(s, n, "join at cap");
+	memset(s, 'x', n);
+	memcpy(s + cap - 10, "'Z29vZ2xlYm90'", 14);
+	check(s, n, "base64 at cap");
+	free(s);
+}
+
+/* ---- random windows ------------------------------------------------------ */
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static void add_word(struct ronda_buf *b)
+{
+	static const char *const noise_words[] = {
+		"goo", "gle", "bot", "bing", "Bot", "droid", "66.", "249.",
+		"spider", "crawl", "mobi", "yahoo", "duckduck", "iph", "one",
+	};
+	const struct ref_word *w = &ref[rnd((unsigned)n_ref)];
+	char word[48], enc[128];
+	size_t wl;
+
+	if (rnd(4) == 0) {
+		ronda_buf_addstr(b, noise_words[rnd(ARRAY_SIZE(noise_words))]);
+		return;
+	}
+	wl = w->len;
+	memcpy(word, rnd(5) == 0 ? w->rev : w->word, wl + 1);
+	for (size_t i = 0; i < wl; i++)
+		if (rnd(3) == 0)
+			word[i] = (char)toupper((unsigned char)word[i]);
+	switch (rnd(5)) {
+	case 0: {        /* split into quoted pieces */
+		size_t cut = wl > 1 ? 1 + rnd((unsigned)wl - 1) : 1;
+		char q = rnd(2) ? '\'' : '"';
+		static const char *const glue[] = { ".", " . ", "+", " +\n", ". ", "," };
+		ronda_buf_addf(b, "%c%.*s%c%s%c%s%c", q, (int)cut, word, q,
+			       glue[rnd(ARRAY_SIZE(glue))], rnd(4) ? q : '\'',
+			       word + cut, q);
+		break;
+	}
+	case 1:          /* base64 literal, maybe with company */
+		if (rnd(2)) {
+			char two[100];
+			snprintf(two, sizeof(two), "%s|%s", word,
+				 ref[rnd((unsigned)n_ref)].word);
+			b64_encode(two, strlen(two), enc);
+		} else {
+			b64_encode(word, wl, enc);
+		}
+		if (rnd(3) == 0 && strlen(enc) > 4)
+			enc[strlen(enc) - 1 - rnd(3)] = '\0';   /* cut short */
+		ronda_buf_addf(b, "'%s'", enc);
+		break;
+	default:
+		ronda_buf_addstr(b, word);
+		break;
+	}
+}
+
+static void add_noise(struct ronda_buf *b)
+{
+	static const char alpha[] =
+		"abcxyzQRS0189 .+|/'\"\t\n=_-()[];$";
+	unsigned n = rnd(12);
+
+	for (unsigned i = 0; i < n; i++)
+		ronda_buf_addch(b, alpha[rnd(sizeof(alpha) - 1)]);
+	if (rnd(6) == 0)
+		ronda_buf_addstr(b, rnd(2) ? "'QUJDREVGR0hJ'" : "\"aGVsbG8gd29ybGQ=\"");
+}
+
+static void test_random(void **st)
+{
+	struct ronda_buf b = RONDA_BUF_INIT(0);
+	char what[32];
+
+	(void)st;
+	for (unsigned t = 0; t < 1500; t++) {
+		unsigned parts = t % 50 == 49 ? 4000 : 1 + rnd(12);
+
+		ronda_buf_reset(&b);
+		for (unsigned i = 0; i < parts; i++) {
+			if (parts > 100 ? rnd(40) != 0 : rnd(3) == 0)
+				add_noise(&b);
+			else
+				add_word(&b);
+		}
+		snprintf(what, sizeof(what), "random window %u", t);
+		check(b.buf, b.len, what);
+	}
+	ronda_buf_release(&b);
+	/* the comparisons were not all "nothing found" */
+	assert_true(n_found > n_compared / 4);
+	assert_true(n_found < n_compared);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_b64_tries),
+		cmocka_unit_test(test_window_cap),
+		cmocka_unit_test(test_random),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
