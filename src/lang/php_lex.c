@@ -6,13 +6,17 @@
  * number of times, so tokenizing is linear in the input.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/error.h"
 #include "lang/php_lex.h"
 #include "core/util.h"
 
-/* Byte classes: one table lookup instead of a chain of compares per byte. */
-enum { C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4 };
+/* Byte classes: one table lookup instead of a chain of compares per byte.
+ * C_OP1: ) , ; [ ] { }, always a one-byte operator. */
+enum { C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4, C_OP1 = 8 };
 
 #define R4(x) x, x, x, x
 #define R8(x) R4(x), R4(x)
@@ -20,12 +24,12 @@ enum { C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4 };
 static const unsigned char cls[256] = {
 	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0,
 	/* 0x10 */ R16(0),
-	/* 0x20 */ C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	/* 0x30 */ R8(C_DIGIT), C_DIGIT, C_DIGIT, 0, 0, 0, 0, 0, 0,
+	/* 0x20 */ C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, C_OP1, 0, 0, C_OP1, 0, 0, 0,
+	/* 0x30 */ R8(C_DIGIT), C_DIGIT, C_DIGIT, 0, C_OP1, 0, 0, 0, 0,
 	/* 0x40 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
-	/* 0x50 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, 0, 0, 0, 0, C_IDSTART,
+	/* 0x50 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, C_OP1, 0, C_OP1, 0, C_IDSTART,
 	/* 0x60 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
-	/* 0x70 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, 0, 0, 0, 0, 0,
+	/* 0x70 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, C_OP1, 0, C_OP1, 0, 0,
 	/* 0x80 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
 	/* 0xc0 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
 };
@@ -46,6 +50,92 @@ static inline bool is_ident(unsigned char c)
 static inline bool is_space(unsigned char c)
 {
 	return cls[c] & C_SPACE;
+}
+
+/* Index of the first byte of s[i..n) that is not whitespace (n if none). */
+static inline size_t skip_space(const unsigned char *s, size_t i, size_t n)
+{
+	/* tokens often touch or are one space apart */
+	if (i < n && !is_space(s[i]))
+		return i;
+	if (i + 1 < n && !is_space(s[i + 1]))
+		return i + 1;
+#ifdef __SSE2__
+	/* 16 bytes at a time: spaces are 0x20 and 0x09-0x0d */
+	const __m128i sp = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9),
+		      four = _mm_set1_epi8(4);
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(_mm_sub_epi8(x, nine), four), four);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), ctl));
+
+		if (m != 0xffff)
+			return i + (size_t)__builtin_ctz(~m);
+		i += 16;
+	}
+#endif
+	while (i < n && is_space(s[i]))
+		i++;
+	return i;
+}
+
+/* Index of the first byte of s[i..n) that is not an identifier byte. */
+static inline size_t skip_ident(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	/* letters, digits, '_' and every byte >= 0x80 */
+	const __m128i a = _mm_set1_epi8('a'), z25 = _mm_set1_epi8(25),
+		      zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9),
+		      us = _mm_set1_epi8('_'), bit5 = _mm_set1_epi8(0x20);
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(x, bit5), a);
+		__m128i d = _mm_sub_epi8(x, zero);
+		__m128i ok = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(l, z25), z25),
+				     _mm_cmpeq_epi8(_mm_max_epu8(d, nine), nine)),
+			_mm_or_si128(_mm_cmpeq_epi8(x, us), x));
+		unsigned m = (unsigned)_mm_movemask_epi8(ok);
+
+		if (m != 0xffff)
+			return i + (size_t)__builtin_ctz(~m);
+		i += 16;
+	}
+#endif
+	while (i < n && is_ident(s[i]))
+		i++;
+	return i;
+}
+
+static inline bool is_digit_(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Index of the first byte of s[i..n) that is not a digit or '_'. */
+static inline size_t skip_digits(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9),
+		      us = _mm_set1_epi8('_');
+
+	while (n - i >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i d = _mm_sub_epi8(x, zero);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(_mm_max_epu8(d, nine), nine),
+			_mm_cmpeq_epi8(x, us)));
+
+		if (m != 0xffff)
+			return i + (size_t)__builtin_ctz(~m);
+		i += 16;
+	}
+#endif
+	while (i < n && is_digit_(s[i]))
+		i++;
+	return i;
 }
 
 static unsigned char lower(unsigned char c)
@@ -133,18 +223,25 @@ static void skip_trivia(struct ronda_php_lexer *lx)
 	const unsigned char *s = lx->src;
 	size_t n = lx->len, pos = lx->pos;
 
-	while (pos < n) {
+	while ((pos = skip_space(s, pos, n)) < n) {
 		unsigned char c = s[pos];
 
-		if (is_space(c)) {
-			pos++;
-		} else if (c == '#' && !(pos + 1 < n && s[pos + 1] == '[')) {
-			goto line;
-		} else if (c == '/' && pos + 1 < n && s[pos + 1] == '/') {
-line:
-			while (pos < n && s[pos] != '\n' &&
-			       !(s[pos] == '?' && pos + 1 < n && s[pos + 1] == '>'))
-				pos++;
+		if ((c == '#' && !(pos + 1 < n && s[pos + 1] == '[')) ||
+		    (c == '/' && pos + 1 < n && s[pos + 1] == '/')) {
+			const unsigned char *nl, *q;
+			size_t e, k;
+
+			/* to the newline, or to a "?>" before it */
+			nl = memchr(s + pos, '\n', n - pos);
+			e = nl ? (size_t)(nl - s) : n;
+			for (k = pos; k < e && (q = memchr(s + k, '?', e - k)) != NULL; k++) {
+				k = (size_t)(q - s);
+				if (k + 1 < n && s[k + 1] == '>') {
+					e = k;
+					break;
+				}
+			}
+			pos = e;
 		} else if (c == '/' && pos + 1 < n && s[pos + 1] == '*') {
 			/* the closing '/' is rarer than '*' in doc comments */
 			size_t k = pos + 3;
@@ -431,13 +528,9 @@ static void lex_number(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 		while (i < n && (is_ident(s[i])))
 			i++;
 	} else {
-		while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			i++;
-		if (i < n && s[i] == '.' && !(i + 1 < n && s[i + 1] == '.')) {
-			i++;
-			while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-				i++;
-		}
+		i = skip_digits(s, i, n);
+		if (i < n && s[i] == '.' && !(i + 1 < n && s[i + 1] == '.'))
+			i = skip_digits(s, i + 1, n);
 		if (i < n && (s[i] == 'e' || s[i] == 'E')) {
 			size_t j = i + 1;
 			if (j < n && (s[j] == '+' || s[j] == '-'))
@@ -473,6 +566,13 @@ bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 	if (i >= n)
 		return false;
 	c = s[i];
+	if (cls[c] == C_OP1) {
+		t->type = RONDA_PHP_OP;
+		t->op[0] = (char)c;
+		t->len = 1;
+		lx->pos = i + 1;
+		return true;
+	}
 	switch (cls[c]) {
 	case C_IDSTART:
 		if ((c == 'b' || c == 'B') && i + 1 < n &&
@@ -481,8 +581,7 @@ bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 			lex_quoted(lx, t, s[i + 1]);
 			return true;
 		}
-		for (i++; i < n && is_ident(s[i]); i++)
-			;
+		i = skip_ident(s, i + 1, n);
 		t->type = RONDA_PHP_IDENT;
 		t->len = (uint32_t)(i - t->off);
 		lx->pos = i;
@@ -510,8 +609,7 @@ bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 		break;
 	case '$':
 		if (i + 1 < n && is_ident_start(s[i + 1])) {
-			for (i += 2; i < n && is_ident(s[i]); i++)
-				;
+			i = skip_ident(s, i + 2, n);
 			t->type = RONDA_PHP_VARIABLE;
 			t->len = (uint32_t)(i - t->off);
 			lx->pos = i;
