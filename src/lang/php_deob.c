@@ -39,6 +39,7 @@ struct val;
 struct elem {
 	char *key;             /* string key, or NULL for an integer key */
 	size_t key_len;
+	uint32_t key_hash;     /* hash_name(key): most compares stop here */
 	long long ikey;
 	struct val *v;
 };
@@ -49,6 +50,7 @@ struct arr {
 	long long next;        /* next automatic integer key */
 	size_t total;          /* elements, nested arrays' included */
 	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
+	uint16_t *idx;         /* string keys: element + 1 by hash, or NULL */
 };
 
 /* chain comes last and is a C string: a value is cleared by zeroing the
@@ -121,6 +123,7 @@ static void arr_free(struct arr *a)
 		free(a->v[i].v);
 	}
 	free(a->v);
+	free(a->idx);
 	free(a);
 }
 
@@ -144,6 +147,7 @@ static struct arr *arr_copy(const struct arr *a)
 	for (size_t i = 0; i < a->n; i++) {
 		c->v[i].key = a->v[i].key ? xmemdup(a->v[i].key, a->v[i].key_len + 1) : NULL;
 		c->v[i].key_len = a->v[i].key_len;
+		c->v[i].key_hash = a->v[i].key_hash;
 		c->v[i].ikey = a->v[i].ikey;
 		c->v[i].v = xcalloc(1, sizeof(struct val));
 		val_copy(c->v[i].v, a->v[i].v);
@@ -578,26 +582,79 @@ static void release_args(struct val *args, size_t n)
 		val_release(&args[k]);
 }
 
+/* A symbol's array that has ARR_INDEX_MIN elements gets an index of its
+ * string keys on the next search (open addressing, element + 1, 0 free):
+ * localisation files assign hundreds of keys one by one, each of which
+ * was a walk over all the keys before it.  Keys are unique in an array,
+ * so the index finds the element the walk would have found. */
+#define ARR_INDEX_MIN 16
+#define ARR_INDEX_SLOTS (2 * MAX_ARRAY)
+
+static void arr_index_add(struct arr *a, size_t k)
+{
+	uint32_t slot = a->v[k].key_hash % ARR_INDEX_SLOTS;
+
+	for (unsigned probe = 0; probe < ARR_INDEX_SLOTS; probe++) {
+		if (!a->idx[slot]) {
+			a->idx[slot] = (uint16_t)(k + 1);
+			return;
+		}
+		slot = (slot + 1) % ARR_INDEX_SLOTS;
+	}
+}
+
+/* The element with string key key[0..len) (hash h), or NULL.  build:
+ * make the index if the array is big enough (not for throwaway copies). */
+static struct elem *arr_find_str(struct arr *a, const char *key, size_t len,
+				 uint32_t h, bool build)
+{
+	if (build && !a->idx && a->n >= ARR_INDEX_MIN && a->n <= MAX_ARRAY) {
+		a->idx = xcalloc(ARR_INDEX_SLOTS, sizeof(*a->idx));
+		for (size_t k = 0; k < a->n; k++)
+			if (a->v[k].key)
+				arr_index_add(a, k);
+	}
+	if (a->idx) {
+		uint32_t slot = h % ARR_INDEX_SLOTS;
+
+		for (unsigned probe = 0; probe < ARR_INDEX_SLOTS && a->idx[slot];
+		     probe++, slot = (slot + 1) % ARR_INDEX_SLOTS) {
+			struct elem *e = &a->v[a->idx[slot] - 1];
+
+			if (e->key_hash == h && e->key_len == len &&
+			    !memcmp(e->key, key, len))
+				return e;
+		}
+		return NULL;
+	}
+	for (size_t k = 0; k < a->n; k++)
+		if (a->v[k].key && a->v[k].key_hash == h &&
+		    a->v[k].key_len == len && !memcmp(a->v[k].key, key, len))
+			return &a->v[k];
+	return NULL;
+}
+
 static void arr_push(struct arr *a, const char *key, size_t key_len,
 		     long long ikey, bool has_key, struct val *v)
 {
 	struct elem *e = NULL;
+	uint32_t h = key ? hash_name(key, key_len) : 0;
 
 	/* an integer key at or past the next automatic key is new: tables
 	 * written 0 => .., 1 => .. skip the search for an existing entry */
-	if (has_key && (key || ikey < a->next)) {
-		for (size_t k = 0; k < a->n; k++)
-			if ((key && a->v[k].key && a->v[k].key_len == key_len &&
-			     !memcmp(a->v[k].key, key, key_len)) ||
-			    (!key && !a->v[k].key && a->v[k].ikey == ikey)) {
+	if (has_key && key)
+		e = arr_find_str(a, key, key_len, h, true);
+	else if (has_key && ikey < a->next)
+		for (size_t k = 0; k < a->n && !e; k++)
+			if (!a->v[k].key && a->v[k].ikey == ikey)
 				e = &a->v[k];
-				a->total -= e->v->a ? e->v->a->total : 0;
-				a->total += v->a ? v->a->total : 0;
-				val_release(e->v);
-				*e->v = *v;
-				val_clear(v);
-				return;
-			}
+	if (e) {
+		a->total -= e->v->a ? e->v->a->total : 0;
+		a->total += v->a ? v->a->total : 0;
+		val_release(e->v);
+		*e->v = *v;
+		val_clear(v);
+		return;
 	}
 	if (a->n >= MAX_ARRAY ||
 	    a->total + 1 + (v->a ? v->a->total : 0) > MAX_ARRAY_TOTAL) {
@@ -612,6 +669,9 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 	if (has_key && key) {
 		e->key = dupn(key, key_len);
 		e->key_len = key_len;
+		e->key_hash = h;
+		if (a->idx)
+			arr_index_add(a, a->n - 1);
 	} else {
 		e->ikey = has_key ? ikey : a->next;
 		if (e->ikey >= a->next)
@@ -694,6 +754,7 @@ static struct val *arr_get(struct arr *a, const struct val *k)
 {
 	long long ik = 0;
 	bool by_int = k->type == RONDA_PHP_V_INT;
+	uint32_t h;
 
 	if (k->type == RONDA_PHP_V_STR) {
 		bool numeric = k->len > 0 && k->len < 15;
@@ -704,13 +765,16 @@ static struct val *arr_get(struct arr *a, const struct val *k)
 	} else {
 		ik = k->i;
 	}
-	for (size_t j = 0; j < a->n; j++) {
-		if (by_int && !a->v[j].key && a->v[j].ikey == ik)
-			return a->v[j].v;
-		if (!by_int && a->v[j].key && a->v[j].key_len == k->len &&
-		    !memcmp(a->v[j].key, k->s, k->len))
-			return a->v[j].v;
+	if (!by_int) {
+		struct elem *e;
+
+		h = hash_name((const char *)k->s, k->len);
+		e = arr_find_str(a, (const char *)k->s, k->len, h, false);
+		return e ? e->v : NULL;
 	}
+	for (size_t j = 0; j < a->n; j++)
+		if (!a->v[j].key && a->v[j].ikey == ik)
+			return a->v[j].v;
 	return NULL;
 }
 
