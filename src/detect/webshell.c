@@ -204,6 +204,7 @@ struct fn {
 
 #define MAX_TOKENS   (1u << 19)
 #define TAINT_SLOTS  2048
+#define PROP_SCOPE   ((size_t)-2)   /* taint key scope of $this->x, self::$x */
 #define TAINT_MAX    1024
 #define STMT_MAX     4096
 
@@ -213,6 +214,14 @@ struct taint {
 	size_t scope;
 	unsigned bits;
 	char src[48];
+};
+
+/* A quick filter on identifier names: for each first letter (any other
+ * first byte shares slot 26) the set of lengths of the names in some
+ * lists.  A name whose (first letter, length) is not in the set is in none
+ * of those lists, so most identifiers skip the word-by-word compares. */
+struct name_filter {
+	uint32_t lens[27];
 };
 
 struct ctx {
@@ -225,6 +234,8 @@ struct ctx {
 	size_t tables_size;
 	uint32_t *match;            /* matching bracket of each opener, or n */
 	uint32_t *scope;            /* function body ('{' index + 1) of each token */
+	uint32_t *fkw;              /* pairs: a "function" keyword, its body '{' */
+	size_t n_fkw, alloc_fkw;    /* (n_fkw pairs; the brace is n if none) */
 	bool *live;                 /* by scope: it or a scope inside it holds
 				       a taint source (mark_live) */
 	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
@@ -244,8 +255,14 @@ struct ctx {
 	unsigned n_fns;
 	size_t alloc_fns;
 	uint16_t *fn_idx;           /* fn_slots: 1 + first fn of a name */
+	struct name_filter fn_names; /* their names, as nf_may() tests tokens */
 	unsigned fn_slots;          /* a power of two, > 2 n_fns */
 	unsigned n_ret_input;       /* functions with ret_input */
+	unsigned n_props;           /* tainted properties (PROP_SCOPE) */
+	unsigned n_top;             /* tainted file-level variables */
+	unsigned n_req_keys;        /* properties and file-level variables
+				       holding request input */
+	bool has_globals;           /* "global" or $GLOBALS in the file */
 };
 
 static inline __attribute__((always_inline)) const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
@@ -279,14 +296,6 @@ static bool word_in(const struct ctx *c, size_t i, const char *const *list)
 			return true;
 	return false;
 }
-
-/* A quick filter on identifier names: for each first letter (any other
- * first byte shares slot 26) the set of lengths of the names in some
- * lists.  A name whose (first letter, length) is not in the set is in none
- * of those lists, so most identifiers skip the word-by-word compares. */
-struct name_filter {
-	uint32_t lens[27];
-};
 
 static struct name_filter taint_names;   /* names region_taint() tests */
 static struct name_filter call_names;    /* callees the sink checks test */
@@ -406,6 +415,12 @@ static void match_brackets(struct ctx *c)
 		const struct ronda_php_tok *t = &c->t[i];
 
 		c->match[i] = (uint32_t)c->n;
+		if (t->type == RONDA_PHP_IDENT && t->len == 8 && word(c, i, "function")) {
+			c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
+			c->fkw[2 * c->n_fkw] = (uint32_t)i;
+			c->fkw[2 * c->n_fkw++ + 1] = (uint32_t)c->n;
+			continue;
+		}
 		if (t->type != RONDA_PHP_OP || t->op[1])
 			continue;
 		if (t->op[0] == '(' || t->op[0] == '[' || t->op[0] == '{') {
@@ -414,9 +429,9 @@ static void match_brackets(struct ctx *c)
 			c->match[stack[--sp]] = (uint32_t)i;
 		}
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (!word(c, i, "function"))
-			continue;
+	for (size_t f = 0; f < c->n_fkw; f++) {
+		size_t i = c->fkw[2 * f];
+
 		for (size_t k = i + 1; k < c->n && k < i + 64; k++) {
 			if (op(c, k, ";"))
 				break;
@@ -426,6 +441,7 @@ static void match_brackets(struct ctx *c)
 			}
 			if (op(c, k, "{")) {
 				body[k] = true;
+				c->fkw[2 * f + 1] = (uint32_t)k;
 				break;
 			}
 		}
@@ -547,6 +563,31 @@ static bool url_near_start(const unsigned char *p, size_t len)
 	       memmem(p, lim, "ftp://", 6);
 }
 
+/* $this->NAME at i (a property, not a method call): the index of NAME. */
+static size_t this_prop(const struct ctx *c, size_t i)
+{
+	return c->t[i].type == RONDA_PHP_VARIABLE && c->t[i].len == 5 &&
+	       ronda_php_tok_is(c->s, &c->t[i], "this") && op(c, i + 1, "->") &&
+	       tk(c, i + 2)->type == RONDA_PHP_IDENT && !op(c, i + 3, "(") ? i + 2 : 0;
+}
+
+/* $GLOBALS['name'] at i: the name inside the quotes of a plain literal
+ * key (a pointer into the source), or NULL. */
+static const unsigned char *globals_key(const struct ctx *c, size_t i, size_t *len)
+{
+	const struct ronda_php_tok *k = tk(c, i + 2);
+
+	if (c->t[i].type != RONDA_PHP_VARIABLE || c->t[i].len != 8 ||
+	    memcmp(c->s + c->t[i].off, "$GLOBALS", 8) || !op(c, i + 1, "[") ||
+	    (k->type != RONDA_PHP_STRING && k->type != RONDA_PHP_DQSTRING) ||
+	    k->len < 3 || k->flags || !op(c, i + 3, "]") ||
+	    memchr(c->s + k->off + 1, '\\', k->len - 2) ||
+	    memchr(c->s + k->off + 1, '$', k->len - 2))
+		return NULL;
+	*len = k->len - 2;
+	return c->s + k->off + 1;
+}
+
 static const struct fn *fn_named(const struct ctx *c, size_t i);
 static const struct fn *fn_next(const struct ctx *c, const struct fn *f);
 
@@ -628,6 +669,27 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 				     !strcmp(key, "REQUEST_URI") || !strcmp(key, "PATH_INFO") ||
 				     !strcmp(key, "argv")))
 					b = T_INPUT;
+			} else if ((c->n_props && (this_prop(c, k) || (k > 0 && op(c, k - 1, "::")))) ||
+				   (c->n_top && c->has_globals && t->len == 8 &&
+				    globals_key(c, k, &(size_t){ 0 }))) {
+				/* a tainted property or $GLOBALS['x'] */
+				size_t p = this_prop(c, k), len;
+				const unsigned char *nm = p ? ronda_php_tok_name(c->s, &c->t[p], &len) :
+							  op(c, k - 1, "::") ? ronda_php_tok_name(c->s, t, &len) :
+							  globals_key(c, k, &len);
+				struct taint *e = taint_slot(c, p || op(c, k - 1, "::") ? PROP_SCOPE : 0,
+							     nm, len, false);
+
+				if (e && e->bits) {
+					b = e->bits;
+					if (k < derived_until && (b & T_INPUT))
+						b = (b & ~T_INPUT) | T_DERIVED;
+					if (src && !(bits & b) && e->src[0])
+						ronda_strlcpy(src, e->src, src_size);
+					bits |= b;
+				}
+				k = p ? p : op(c, k - 1, "::") ? k : k + 3;
+				continue;
 			} else if (!ronda_php_tok_is(c->s, t, "this")) {
 				size_t len;
 				const unsigned char *nm = ronda_php_tok_name(c->s, t, &len);
@@ -738,6 +800,8 @@ static bool mark_live(struct ctx *c)
 		switch (t->type) {
 		case RONDA_PHP_VARIABLE:
 			src = t->len > 2 && p[1] == '_';
+			if (t->len == 8 && !memcmp(p, "$GLOBALS", 8))
+				c->has_globals = true;
 			break;
 		case RONDA_PHP_STRING:
 		case RONDA_PHP_DQSTRING:
@@ -747,6 +811,8 @@ static bool mark_live(struct ctx *c)
 			break;
 		case RONDA_PHP_IDENT:
 			src = t->len >= 8 && op(c, k + 1, "(") && word_in(c, k, source_calls);
+			if (t->len == 6 && word(c, k, "global"))
+				c->has_globals = true;
 			break;
 		default:
 			src = false;
@@ -763,23 +829,38 @@ static bool mark_live(struct ctx *c)
 	return any;
 }
 
-static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
-		      bool *changed)
+/* Add bits to the variable name[0..len) of scope sc (name points into the
+ * source: entries keep the pointer). */
+static void taint_key(struct ctx *c, size_t sc, const unsigned char *nm, size_t len,
+		      unsigned bits, const char *src, bool *changed)
 {
-	size_t len;
-	const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[vi], &len);
 	struct taint *e;
 
-	if (!bits || !nm)
+	if (!bits || !nm || !len)
 		return;
-	e = taint_slot(c, c->scope[vi], nm, len, true);
+	e = taint_slot(c, sc, nm, len, true);
 	if (!e || (e->bits | bits) == e->bits)
 		return;
+	if (!e->bits)
+		c->n_props += sc == PROP_SCOPE, c->n_top += sc == 0;
+	if ((sc == PROP_SCOPE || sc == 0) && !(e->bits & (T_REQUEST | T_FILES)) &&
+	    (bits & (T_REQUEST | T_FILES)))
+		c->n_req_keys++;
 	e->bits |= bits;
 	if (!e->src[0] && src)
 		ronda_strlcpy(e->src, src, sizeof(e->src));
 	*changed = true;
 }
+
+static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
+		      bool *changed)
+{
+	size_t len;
+	const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[vi], &len);
+
+	taint_key(c, c->scope[vi], nm, len, bits, src, changed);
+}
+
 
 static size_t split_args(const struct ctx *c, size_t p, size_t *start,
 			 size_t *end, size_t max);
@@ -816,7 +897,54 @@ static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 
 		if (skip_scope(c, &i, sc))
 			continue;
-		if (t->type == RONDA_PHP_VARIABLE &&
+		if (t->type == RONDA_PHP_VARIABLE && (this_prop(c, i) ||
+						      (i > 0 && op(c, i - 1, "::")) ||
+						      (c->has_globals && t->len == 8 &&
+						       globals_key(c, i, &(size_t){ 0 })))) {
+			/* $this->x = ..., self::$x = ..., $GLOBALS['x'] = ... */
+			size_t p = this_prop(c, i), j = p ? p + 1 : i + 1, e, len = 0, ksc;
+			const unsigned char *nm;
+			char src[48] = "";
+			unsigned bits;
+
+			if (p) {
+				nm = ronda_php_tok_name(c->s, &c->t[p], &len);
+				ksc = PROP_SCOPE;
+			} else if (op(c, i - 1, "::")) {
+				nm = ronda_php_tok_name(c->s, t, &len);
+				ksc = PROP_SCOPE;
+			} else {
+				nm = globals_key(c, i, &len);
+				ksc = 0;
+				j = i + 4;
+			}
+			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+				j = c->match[j] + 1;
+			if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
+				continue;
+			e = stmt_end(c, j + 1);
+			bits = region_taint(c, j + 1, e, src, sizeof(src));
+			taint_key(c, ksc, nm, len, bits, src, &changed);
+			i = p ? p : i;
+		} else if (c->has_globals && t->type == RONDA_PHP_IDENT && t->len == 6 &&
+			   word(c, i, "global") && c->n_top) {
+			/* global $a, $b: the file-level variables in this scope */
+			for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";"); k++) {
+				size_t len;
+				const unsigned char *nm;
+				struct taint *top;
+
+				if (c->t[k].type != RONDA_PHP_VARIABLE)
+					continue;
+				nm = ronda_php_tok_name(c->s, &c->t[k], &len);
+				if ((top = taint_slot(c, 0, nm, len, false)) != NULL && top->bits) {
+					char src[48];
+
+					ronda_strlcpy(src, top->src, sizeof(src));
+					taint_var(c, k, top->bits, src, &changed);
+				}
+			}
+		} else if (t->type == RONDA_PHP_VARIABLE &&
 		    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
 			size_t j = i + 1, e;
 			char src[48] = "";
@@ -1268,17 +1396,16 @@ static const struct fn *fn_next(const struct ctx *c, const struct fn *f)
 }
 
 /* Named functions, methods and closures assigned to a variable: their
- * name, parameters and body (found as match_brackets() finds bodies). */
+ * name, parameters and body (the one match_brackets() found). */
 static void collect_fns(struct ctx *c)
 {
-	for (size_t i = 0; i < c->n && c->n_fns < FN_MAX; i++) {
-		size_t k = i + 1, name = c->n, lp, open = c->n, close;
+	for (size_t x = 0; x < c->n_fkw && c->n_fns < FN_MAX; x++) {
+		size_t i = c->fkw[2 * x], k = i + 1, name = c->n, lp,
+		       open = c->fkw[2 * x + 1], close;
 		struct fn *f;
 		unsigned np = 0;
 		bool seen_var = false;
 
-		if (c->t[i].type != RONDA_PHP_IDENT || !word(c, i, "function"))
-			continue;
 		if (op(c, k, "&"))
 			k++;
 		if (tk(c, k)->type == RONDA_PHP_IDENT) {
@@ -1292,18 +1419,6 @@ static void collect_fns(struct ctx *c)
 		if (name >= c->n || !op(c, k, "(") || c->match[k] >= c->n)
 			continue;
 		lp = k;
-		for (k = i + 1; k < c->n && k < i + 64; k++) {
-			if (op(c, k, ";"))
-				break;
-			if (op(c, k, "(") && c->match[k] < c->n) {
-				k = c->match[k];
-				continue;
-			}
-			if (op(c, k, "{")) {
-				open = k;
-				break;
-			}
-		}
 		if (open >= c->n || (close = c->match[open]) >= c->n)
 			continue;
 		c->fns = xgrow(c->fns, &c->alloc_fns, c->n_fns + 1, sizeof(*c->fns));
@@ -1331,6 +1446,11 @@ static void collect_fns(struct ctx *c)
 	}
 	if (!c->n_fns)
 		return;
+	for (unsigned x = 0; x < c->n_fns; x++) {
+		const struct ronda_php_tok *t = &c->t[c->fns[x].name];
+
+		c->fn_names.lens[nf_slot(c->s[t->off])] |= 1u << (t->len < 31 ? t->len : 31);
+	}
 	for (c->fn_slots = 64; c->fn_slots < 2 * c->n_fns; c->fn_slots *= 2)
 		;
 	c->fn_idx = xcalloc(c->fn_slots, sizeof(*c->fn_idx));
@@ -1453,76 +1573,102 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 	f->done = true;
 }
 
-/* Functions returning request input: their calls become sources.  Marks
- * the scopes of such calls live; false if there is none. */
-static bool find_ret_input(struct ctx *c)
+/* After a propagation: functions of the file that now return request
+ * input make their calls sources, and tainted properties and file-level
+ * variables are read in other functions ($this->x, self::$x, global $x,
+ * $GLOBALS['x']).  Marks the scopes holding such reads live; true if one
+ * became live, so another propagation is due.  Only request input opens
+ * scopes this way: libraries keep decoded data in properties all along. */
+static bool relive(struct ctx *c)
 {
+	bool more = false;
+
 	for (unsigned x = 0; x < c->n_fns; x++) {
 		struct fn *f = &c->fns[x];
 
-		if (!c->live[f->open + 1])
+		if (f->ret_input || !c->live[f->open + 1])
 			continue;
 		for (size_t k = f->open + 1; k < f->close && !f->ret_input; k++)
 			if (c->scope[k] == f->open + 1 && word(c, k, "return") &&
 			    (region_taint(c, k + 1, stmt_end(c, k + 1), NULL, 0) & T_INPUT))
 				f->ret_input = true;
 		c->n_ret_input += f->ret_input;
+		more |= f->ret_input;   /* live scopes calling it: again */
 	}
-	if (!c->n_ret_input)
+	if (!c->n_ret_input && !c->n_req_keys)
 		return false;
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->t[i].type != RONDA_PHP_IDENT || !is_call(c, i))
+		const struct ronda_php_tok *t = &c->t[i];
+		bool read = false;
+		size_t len, p;
+		const unsigned char *nm;
+		struct taint *e;
+
+		if (c->live[c->scope[i]])
 			continue;
-		for (const struct fn *g = fn_named(c, i); g; g = fn_next(c, g))
-			if (g->ret_input) {
-				for (size_t sc = c->scope[i]; sc && !c->live[sc]; sc = c->scope[sc - 2])
-					c->live[sc] = true;
-				break;
+		if (t->type == RONDA_PHP_IDENT) {
+			if (c->n_ret_input && is_call(c, i))
+				for (const struct fn *g = fn_named(c, i); g && !read; g = fn_next(c, g))
+					read = g->ret_input;
+			if (c->n_top && c->has_globals && t->len == 6 && word(c, i, "global"))
+				for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";") && !read; k++)
+					if (c->t[k].type == RONDA_PHP_VARIABLE) {
+						nm = ronda_php_tok_name(c->s, &c->t[k], &len);
+						read = (e = taint_slot(c, 0, nm, len, false)) &&
+						       (e->bits & (T_REQUEST | T_FILES));
+					}
+		} else if (t->type == RONDA_PHP_VARIABLE) {
+			if (c->n_props && ((p = this_prop(c, i)) || (i > 0 && op(c, i - 1, "::")))) {
+				nm = ronda_php_tok_name(c->s, &c->t[p ? p : i], &len);
+				read = (e = taint_slot(c, PROP_SCOPE, nm, len, false)) &&
+				       (e->bits & (T_REQUEST | T_FILES));
+			} else if (c->n_top && c->has_globals && (nm = globals_key(c, i, &len))) {
+				read = (e = taint_slot(c, 0, nm, len, false)) &&
+				       (e->bits & (T_REQUEST | T_FILES));
 			}
+		}
+		if (!read)
+			continue;
+		for (size_t sc = c->scope[i]; sc && !c->live[sc]; sc = c->scope[sc - 2])
+			c->live[sc] = true;
+		more = true;
 	}
-	return true;
+	return more;
 }
 
-/* Calls of the file's own functions (by name; closures through their
+/* A call at i of the file's own function (by name; a closure through its
  * variable) given request input: if the parameter it lands in reaches a
- * sink (summarise()), report it as if the sink were called here.  Only
- * live scopes can hold such a call. */
-static void check_user_calls(struct ctx *c)
+ * sink (summarise()), report it as if the sink were called here.  The
+ * caller tests that i is a call in a live scope (only there can an
+ * argument carry input). */
+static void check_user_call(struct ctx *c, size_t i)
 {
-	if (!c->n_fns || !c->live[0])
-		return;
-	for (size_t i = 0; i < c->n; i++) {
-		if (skip_scope(c, &i, ALL_LIVE) ||
-		    (c->t[i].type != RONDA_PHP_IDENT && c->t[i].type != RONDA_PHP_VARIABLE) ||
-		    !is_call(c, i))
+	for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
+		struct fn *f = &c->fns[g0 - c->fns];
+		size_t st[FN_PARAMS], en[FN_PARAMS], na;
+
+		if (!calls(c, i, f) || !f->n_params)
 			continue;
-		for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
-			struct fn *f = &c->fns[g0 - c->fns];
-			size_t st[FN_PARAMS], en[FN_PARAMS], na;
+		na = split_args(c, i + 1, st, en, FN_PARAMS);
+		for (size_t k = 0; k < na && k < f->n_params; k++) {
+			char src[48] = "", fname[40];
+			unsigned bits = region_taint(c, st[k], en[k], src, sizeof(src));
 
-			if (!calls(c, i, f) || !f->n_params)
+			if (!(bits & (T_REQUEST | T_FILES)))
 				continue;
-			na = split_args(c, i + 1, st, en, FN_PARAMS);
-			for (size_t k = 0; k < na && k < f->n_params; k++) {
-				char src[48] = "", fname[40];
-				unsigned bits = region_taint(c, st[k], en[k], src, sizeof(src));
+			summarise(c, f, 0);
+			set_src(fname, sizeof(fname), c, f->name, f->name + 1);
+			if ((bits & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
+				c->has_exec_sink = true;
+				report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
+				       what(bits), src[0] ? src : "?", f->sink, fname);
+			} else if ((bits & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
+				bool built = (bits & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
 
-				if (!(bits & (T_REQUEST | T_FILES)))
-					continue;
-				summarise(c, f, 0);
-				set_src(fname, sizeof(fname), c, f->name, f->name + 1);
-				if ((bits & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
-					c->has_exec_sink = true;
-					report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
-					       what(bits), src[0] ? src : "?", f->sink, fname);
-				} else if ((bits & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
-					bool built = (bits & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
-
-					report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
-					       built ? _("a path built from %s (%s) is included through %s()") :
-					       _("%s (%s) is included through %s()"),
-					       what(bits), src[0] ? src : "?", fname);
-				}
+				report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
+				       built ? _("a path built from %s (%s) is included through %s()") :
+				       _("%s (%s) is included through %s()"),
+				       what(bits), src[0] ? src : "?", fname);
 			}
 		}
 	}
@@ -1812,8 +1958,9 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			collect_fns(&c);
 			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
 				;
-			/* calls of functions returning input are sources now */
-			if (find_ret_input(&c))
+			/* calls of functions returning input, tainted properties
+			 * and globals read in other functions */
+			for (int round = 0; round < 3 && relive(&c); round++)
 				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
 					;
 		}
@@ -1824,6 +1971,10 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		for (size_t i = 0; i < c.n; i++) {
 			const struct ronda_php_tok *t = &c.t[i];
 
+			/* n_fns: the taint pass ran and live[] is set */
+			if (c.n_fns && (t->type == RONDA_PHP_IDENT || t->type == RONDA_PHP_VARIABLE) &&
+			    c.live[c.scope[i]] && nf_may(&c.fn_names, &c, i) && is_call(&c, i))
+				check_user_call(&c, i);
 			if (t->type == RONDA_PHP_IDENT) {
 				bool member, inc;
 
@@ -1862,7 +2013,6 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_backtick(&c, i);
 			}
 		}
-		check_user_calls(&c);
 		/* a plain tool dualuse reported is dual-use (filemgr.h) */
 		if (popcount(c.fm_groups) >= 3 && (c.fm_groups & FM_LIST) &&
 		    (c.fm_groups & (FM_DELETE | FM_WRITE)) &&
@@ -1896,6 +2046,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	free(c.taint);
 	free(c.taint_idx);
 	free(c.fns);
+	free(c.fkw);
 	free(c.fn_idx);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
