@@ -188,6 +188,7 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 				     functions must not push a shell out */
 #define FN_PARAMS  8
 enum { SK_EXEC = 1, SK_INCLUDE = 2, SK_INCLUDE_BUILT = 4 };
+enum { SINKISH_BUSY = 1, SINKISH_NO, SINKISH_YES };
 
 struct fn {
 	uint32_t name;               /* IDENT of the name, the VARIABLE a
@@ -198,7 +199,9 @@ struct fn {
 	uint8_t n_params;
 	uint8_t reach[FN_PARAMS];    /* SK_* reached by parameter k */
 	bool done, busy;             /* summarise() */
-	bool ret_input;              /* returns request input */
+	uint8_t sinkish;             /* fn_sinkish(): 0 not known, SINKISH_* */
+	uint8_t ret_input;           /* returns request input: 1 + the
+					relive() round that found it */
 	char sink[24];               /* the sink a parameter reaches */
 };
 
@@ -213,6 +216,7 @@ struct taint {
 	size_t len;
 	size_t scope;
 	unsigned bits;
+	uint8_t gen;                /* relive() round of its last change */
 	char src[48];
 };
 
@@ -238,6 +242,12 @@ struct ctx {
 	size_t n_fkw, alloc_fkw;    /* (n_fkw pairs; the brace is n if none) */
 	bool *live;                 /* by scope: it or a scope inside it holds
 				       a taint source (mark_live) */
+	uint8_t *sinky;             /* by scope: an exec or include sink is
+				       called in it (mark_live) */
+	uint8_t *dirty;             /* by scope: to propagate again (relive) */
+	uint8_t round;              /* relive() rounds done */
+	bool keys_changed;          /* a property or file-level variable
+				       changed since the last relive() */
 	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
 	struct taint *taint;        /* entries, n_taint of alloc_taint */
 	unsigned n_taint;
@@ -263,6 +273,12 @@ struct ctx {
 	unsigned n_req_keys;        /* properties and file-level variables
 				       holding request input */
 	bool has_globals;           /* "global" or $GLOBALS in the file */
+	uint32_t *sites;            /* tokens where propagation has work */
+	size_t n_sites, alloc_sites;
+	uint32_t *rsites;           /* tokens relive() looks at */
+	size_t n_rsites, alloc_rsites;
+	bool marking;               /* a propagation pass: note reads */
+	uint64_t rmark[64];         /* variables read in this pass, by hash */
 };
 
 static inline __attribute__((always_inline)) const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
@@ -299,6 +315,7 @@ static bool word_in(const struct ctx *c, size_t i, const char *const *list)
 
 static struct name_filter taint_names;   /* names region_taint() tests */
 static struct name_filter call_names;    /* callees the sink checks test */
+static struct name_filter sink_names;    /* exec sinks (mark_live) */
 
 static inline unsigned nf_slot(unsigned char c0)
 {
@@ -345,6 +362,8 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
 {
 	uint32_t h = hname(name, len) ^ (uint32_t)(scope * 2654435761u);
 
+	if (!create && c->marking)
+		c->rmark[(h >> 6) & 63] |= 1ull << (h & 63);
 	if (!c->taint_idx) {
 		if (!create)
 			return NULL;
@@ -517,6 +536,12 @@ static void set_src(char *dst, size_t size, const struct ctx *c, size_t i,
 			dst[k] = '?';
 }
 
+static const char *const shell_sinks[] = {
+	"system", "exec", "passthru", "shell_exec", "popen", "proc_open",
+	"pcntl_exec", NULL,
+};
+static const char *const code_sinks[] = { "eval", "assert", NULL };
+
 static const char *const sanitizers[] = {
 	"isset", "empty", "md5", "sha1", "crc32", "hash", "strlen", "count",
 	"intval", "floatval", "boolval", "is_numeric", "is_string", "is_array",
@@ -564,7 +589,7 @@ static bool url_near_start(const unsigned char *p, size_t len)
 }
 
 /* $this->NAME at i (a property, not a method call): the index of NAME. */
-static size_t this_prop(const struct ctx *c, size_t i)
+static inline size_t this_prop(const struct ctx *c, size_t i)
 {
 	return c->t[i].type == RONDA_PHP_VARIABLE && c->t[i].len == 5 &&
 	       ronda_php_tok_is(c->s, &c->t[i], "this") && op(c, i + 1, "->") &&
@@ -772,6 +797,38 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	return bits;
 }
 
+/* Has propagation work at token i: an assignment (to a variable, an
+ * element, a property, $GLOBALS['x']), foreach, global, extract? */
+static bool is_site(const struct ctx *c, size_t i)
+{
+	const struct ronda_php_tok *t = &c->t[i];
+	size_t j, p;
+
+	if (t->type == RONDA_PHP_VARIABLE) {
+		if ((p = this_prop(c, i)) != 0)
+			j = p + 1;
+		else if (i > 0 && op(c, i - 1, "::"))
+			j = i + 1;
+		else if (c->has_globals && t->len == 8 && globals_key(c, i, &(size_t){ 0 }))
+			j = i + 4;
+		else if (i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "$")))
+			return false;
+		else
+			j = i + 1;
+		while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+			j = c->match[j] + 1;
+		return op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=");
+	}
+	if (t->type != RONDA_PHP_IDENT || (t->len != 6 && t->len != 7 && t->len != 9 &&
+					    t->len != 24))
+		return false;
+	if (c->has_globals && t->len == 6 && word(c, i, "global"))
+		return true;
+	return (word(c, i, "foreach") || word(c, i, "extract") || word(c, i, "parse_str") ||
+		word(c, i, "import_request_variables")) &&
+	       op(c, i + 1, "(") && c->match[i + 1] < c->n;
+}
+
 /* Names whose call region_taint() counts as a source. */
 static const char *const source_calls[] = {
 	"getallheaders", "apache_request_headers", "curl_exec", "base64_decode",
@@ -792,10 +849,22 @@ static bool mark_live(struct ctx *c)
 	bool any = false;
 
 	memset(c->live, 0, (c->n + 1) * sizeof(bool));
+	/* the bracket stack of match_brackets() is free now */
+	c->sinky = (uint8_t *)(c->tables + 2 * (c->n + 1));
+	memset(c->sinky, 0, c->n + 1);
 	for (size_t k = 0; k < c->n; k++) {
 		const struct ronda_php_tok *t = &c->t[k];
 		const unsigned char *p = c->s + t->off;
 		bool src;
+
+		if (t->type == RONDA_PHP_IDENT && c->scope[k] && !c->sinky[c->scope[k]] &&
+		    (((t->len == 7 || t->len == 12) &&
+		      (word(c, k, "include") || word(c, k, "include_once") ||
+		       word(c, k, "require") || word(c, k, "require_once"))) ||
+		     (nf_may(&sink_names, c, k) && op(c, k + 1, "(") &&
+		      (word_in(c, k, code_sinks) || word_in(c, k, shell_sinks) ||
+		       word(c, k, "create_function")))))
+			c->sinky[c->scope[k]] = 1;
 
 		switch (t->type) {
 		case RONDA_PHP_VARIABLE:
@@ -816,6 +885,26 @@ static bool mark_live(struct ctx *c)
 			break;
 		default:
 			src = false;
+		}
+		/* after the switch: has_globals is set for this token */
+		if ((t->type == RONDA_PHP_VARIABLE || t->type == RONDA_PHP_IDENT) &&
+		    is_site(c, k)) {
+			c->sites = xgrow(c->sites, &c->alloc_sites, c->n_sites + 1,
+					 sizeof(*c->sites));
+			c->sites[c->n_sites++] = (uint32_t)k;
+		}
+		/* reads relive() looks at: properties, globals, calls of the
+		 * file's functions (collect_fns() ran) */
+		if ((t->type == RONDA_PHP_VARIABLE &&
+		     (this_prop(c, k) || (k > 0 && op(c, k - 1, "::")) ||
+		      (t->len == 8 && c->has_globals && globals_key(c, k, &(size_t){ 0 })))) ||
+		    (t->type == RONDA_PHP_IDENT && t->len == 6 && c->has_globals &&
+		     word(c, k, "global")) ||
+		    (c->n_fns && (t->type == RONDA_PHP_IDENT || t->type == RONDA_PHP_VARIABLE) &&
+		     nf_may(&c->fn_names, c, k) && op(c, k + 1, "("))) {
+			c->rsites = xgrow(c->rsites, &c->alloc_rsites, c->n_rsites + 1,
+					  sizeof(*c->rsites));
+			c->rsites[c->n_rsites++] = (uint32_t)k;
 		}
 		if (!src)
 			continue;
@@ -846,9 +935,20 @@ static void taint_key(struct ctx *c, size_t sc, const unsigned char *nm, size_t 
 	if ((sc == PROP_SCOPE || sc == 0) && !(e->bits & (T_REQUEST | T_FILES)) &&
 	    (bits & (T_REQUEST | T_FILES)))
 		c->n_req_keys++;
+	if (sc == PROP_SCOPE || sc == 0)
+		c->keys_changed = true;
 	e->bits |= bits;
+	e->gen = c->round;
 	if (!e->src[0] && src)
 		ronda_strlcpy(e->src, src, sizeof(e->src));
+	/* another pass only if the variable was read earlier in this one:
+	 * reads after this point see the new value already */
+	if (c->marking) {
+		uint32_t h = hname(nm, len) ^ (uint32_t)(sc * 2654435761u);
+
+		if (!(c->rmark[(h >> 6) & 63] & (1ull << (h & 63))))
+			return;
+	}
 	*changed = true;
 }
 
@@ -866,6 +966,7 @@ static size_t split_args(const struct ctx *c, size_t p, size_t *start,
 			 size_t *end, size_t max);
 
 #define ALL_LIVE SIZE_MAX
+#define DIRTY    (SIZE_MAX - 1)
 
 /* Skip test of propagate_in() and check_user_calls(): false for a token
  * they walk; else *i is moved to the last token of the body to skip. */
@@ -886,16 +987,28 @@ static inline bool skip_scope(const struct ctx *c, size_t *i, size_t sc)
 	return true;
 }
 
-/* One pass of assignments over the tokens [from, to) of scope sc (or of
+/* One pass of assignments over the sites in [from, to) of scope sc (or of
  * every live scope: ALL_LIVE); returns true if a taint changed. */
 static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 {
 	bool changed = false;
+	size_t x = 0, hi = c->n_sites;
 
-	for (size_t i = from; i < to; i++) {
+	while (x < hi) {     /* the first site at or after from */
+		size_t mid = x + (hi - x) / 2;
+
+		if (c->sites[mid] < from)
+			x = mid + 1;
+		else
+			hi = mid;
+	}
+	c->marking = true;
+	memset(c->rmark, 0, sizeof(c->rmark));
+	for (; x < c->n_sites && c->sites[x] < to; x++) {
+		size_t i = c->sites[x], s = c->scope[i];
 		const struct ronda_php_tok *t = &c->t[i];
 
-		if (skip_scope(c, &i, sc))
+		if (sc == ALL_LIVE ? !c->live[s] : sc == DIRTY ? !c->dirty[s] : s != sc)
 			continue;
 		if (t->type == RONDA_PHP_VARIABLE && (this_prop(c, i) ||
 						      (i > 0 && op(c, i - 1, "::")) ||
@@ -925,7 +1038,6 @@ static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 			e = stmt_end(c, j + 1);
 			bits = region_taint(c, j + 1, e, src, sizeof(src));
 			taint_key(c, ksc, nm, len, bits, src, &changed);
-			i = p ? p : i;
 		} else if (c->has_globals && t->type == RONDA_PHP_IDENT && t->len == 6 &&
 			   word(c, i, "global") && c->n_top) {
 			/* global $a, $b: the file-level variables in this scope */
@@ -996,6 +1108,7 @@ static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 			}
 		}
 	}
+	c->marking = false;
 	return changed;
 }
 
@@ -1047,11 +1160,6 @@ static size_t split_args(const struct ctx *c, size_t p, size_t *start,
 	return n + 1;
 }
 
-static const char *const shell_sinks[] = {
-	"system", "exec", "passthru", "shell_exec", "popen", "proc_open",
-	"pcntl_exec", NULL,
-};
-static const char *const code_sinks[] = { "eval", "assert", NULL };
 static const char *const exec_names[] = {
 	"system", "exec", "passthru", "shell_exec", "popen", "proc_open",
 	"pcntl_exec", "assert", "eval", "create_function", "call_user_func",
@@ -1576,13 +1684,17 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 /* After a propagation: functions of the file that now return request
  * input make their calls sources, and tainted properties and file-level
  * variables are read in other functions ($this->x, self::$x, global $x,
- * $GLOBALS['x']).  Marks the scopes holding such reads live; true if one
- * became live, so another propagation is due.  Only request input opens
- * scopes this way: libraries keep decoded data in properties all along. */
+ * $GLOBALS['x']).  Scopes holding such reads are marked dirty (and live):
+ * a scope not live yet when the value holds request input (libraries
+ * keep decoded data in properties all along), a live one when the value
+ * changed in the last round (the first propagation saw every live scope
+ * converge).  True if a scope is dirty: propagate those again. */
 static bool relive(struct ctx *c)
 {
-	bool more = false;
+	bool more = false, new_ret = false;
+	uint8_t last = c->round;
 
+	memset(c->dirty, 0, c->n + 1);
 	for (unsigned x = 0; x < c->n_fns; x++) {
 		struct fn *f = &c->fns[x];
 
@@ -1591,49 +1703,91 @@ static bool relive(struct ctx *c)
 		for (size_t k = f->open + 1; k < f->close && !f->ret_input; k++)
 			if (c->scope[k] == f->open + 1 && word(c, k, "return") &&
 			    (region_taint(c, k + 1, stmt_end(c, k + 1), NULL, 0) & T_INPUT))
-				f->ret_input = true;
-		c->n_ret_input += f->ret_input;
-		more |= f->ret_input;   /* live scopes calling it: again */
+				f->ret_input = 1 + last;   /* the round that found it */
+		c->n_ret_input += f->ret_input != 0;
+		new_ret |= f->ret_input != 0;
 	}
-	if (!c->n_ret_input && !c->n_req_keys)
+	if (!new_ret && !c->n_req_keys && !(last > 0 && c->keys_changed))
 		return false;
-	for (size_t i = 0; i < c->n; i++) {
+	c->keys_changed = false;
+	for (size_t x = 0; x < c->n_rsites; x++) {
+		size_t i = c->rsites[x];
 		const struct ronda_php_tok *t = &c->t[i];
-		bool read = false;
+		struct taint *e = NULL;
+		bool live = c->live[c->scope[i]], ret = false;
 		size_t len, p;
 		const unsigned char *nm;
-		struct taint *e;
 
-		if (c->live[c->scope[i]])
+		if (c->dirty[c->scope[i]])
 			continue;
 		if (t->type == RONDA_PHP_IDENT) {
-			if (c->n_ret_input && is_call(c, i))
-				for (const struct fn *g = fn_named(c, i); g && !read; g = fn_next(c, g))
-					read = g->ret_input;
-			if (c->n_top && c->has_globals && t->len == 6 && word(c, i, "global"))
-				for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";") && !read; k++)
+			if (new_ret && is_call(c, i))
+				for (const struct fn *g = fn_named(c, i); g && !ret; g = fn_next(c, g))
+					ret = g->ret_input == 1 + last;
+			if (!ret && c->n_top && c->has_globals && t->len == 6 && word(c, i, "global"))
+				for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";"); k++)
 					if (c->t[k].type == RONDA_PHP_VARIABLE) {
 						nm = ronda_php_tok_name(c->s, &c->t[k], &len);
-						read = (e = taint_slot(c, 0, nm, len, false)) &&
-						       (e->bits & (T_REQUEST | T_FILES));
+						if ((e = taint_slot(c, 0, nm, len, false)) != NULL &&
+						    (live ? e->gen == last && last : (e->bits & (T_REQUEST | T_FILES))))
+							break;
+						e = NULL;
 					}
 		} else if (t->type == RONDA_PHP_VARIABLE) {
 			if (c->n_props && ((p = this_prop(c, i)) || (i > 0 && op(c, i - 1, "::")))) {
 				nm = ronda_php_tok_name(c->s, &c->t[p ? p : i], &len);
-				read = (e = taint_slot(c, PROP_SCOPE, nm, len, false)) &&
-				       (e->bits & (T_REQUEST | T_FILES));
+				e = taint_slot(c, PROP_SCOPE, nm, len, false);
 			} else if (c->n_top && c->has_globals && (nm = globals_key(c, i, &len))) {
-				read = (e = taint_slot(c, 0, nm, len, false)) &&
-				       (e->bits & (T_REQUEST | T_FILES));
+				e = taint_slot(c, 0, nm, len, false);
 			}
 		}
-		if (!read)
+		if (!ret && !(e && e->bits && (live ? last && e->gen == last :
+					       (e->bits & (T_REQUEST | T_FILES)) != 0)))
 			continue;
-		for (size_t sc = c->scope[i]; sc && !c->live[sc]; sc = c->scope[sc - 2])
+		/* the scope and its parents (an assignment there may span a
+		 * closure holding the read), up to the file level */
+		for (size_t sc = c->scope[i]; !c->dirty[sc]; sc = c->scope[sc - 2]) {
 			c->live[sc] = true;
+			c->dirty[sc] = 1;
+			if (!sc)
+				break;
+		}
 		more = true;
 	}
+	c->round++;
 	return more;
+}
+
+/* Does f call an exec or include sink, itself or through the file's
+ * functions it calls (a few levels; memoised unless a level was cut)? */
+static bool fn_sinkish(struct ctx *c, struct fn *f, unsigned depth, bool *cut)
+{
+	size_t sc = f->open + 1;
+	bool yes, my_cut = false;
+
+	if (f->sinkish == SINKISH_YES || c->sinky[sc])
+		return true;
+	if (f->sinkish == SINKISH_NO)
+		return false;
+	if (f->sinkish == SINKISH_BUSY || depth > 4) {
+		*cut = true;
+		return false;
+	}
+	f->sinkish = SINKISH_BUSY;
+	yes = false;
+	for (size_t i = sc; i < f->close && !yes; i++) {
+		if (skip_scope(c, &i, sc) || !is_call(c, i))
+			continue;
+		for (const struct fn *g0 = fn_named(c, i); g0 && !yes; g0 = fn_next(c, g0)) {
+			struct fn *g = &c->fns[g0 - c->fns];
+
+			if (g != f && calls(c, i, g) && g->n_params)
+				yes = fn_sinkish(c, g, depth + 1, &my_cut);
+		}
+	}
+	f->sinkish = yes ? SINKISH_YES : my_cut ? 0 : SINKISH_NO;
+	*cut |= my_cut;
+	return yes;
 }
 
 /* A call at i of the file's own function (by name; a closure through its
@@ -1647,7 +1801,7 @@ static void check_user_call(struct ctx *c, size_t i)
 		struct fn *f = &c->fns[g0 - c->fns];
 		size_t st[FN_PARAMS], en[FN_PARAMS], na;
 
-		if (!calls(c, i, f) || !f->n_params)
+		if (!calls(c, i, f) || !f->n_params || !fn_sinkish(c, f, 0, &(bool){ false }))
 			continue;
 		na = split_args(c, i + 1, st, en, FN_PARAMS);
 		for (size_t k = 0; k < na && k < f->n_params; k++) {
@@ -1904,6 +2058,9 @@ static void build_filters(void)
 	nf_add_list(&taint_names, passthrough);
 	nf_add_list(&taint_names, decoders);
 	nf_add_list(&taint_names, taint_more);
+	nf_add_list(&sink_names, code_sinks);
+	nf_add_list(&sink_names, shell_sinks);
+	nf_add(&sink_names, "create_function");
 	nf_add_list(&call_names, code_sinks);
 	nf_add_list(&call_names, shell_sinks);
 	nf_add_list(&call_names, call_more);
@@ -1954,14 +2111,14 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		match_brackets(&c);
 		if ((ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||
 		     (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH))) &&
-		    mark_live(&c)) {
-			collect_fns(&c);
+		    (collect_fns(&c), mark_live(&c))) {
 			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
 				;
 			/* calls of functions returning input, tainted properties
 			 * and globals read in other functions */
+			c.dirty = c.sinky + c.n + 1;   /* also in the free stack */
 			for (int round = 0; round < 3 && relive(&c); round++)
-				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
+				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, DIRTY); pass++)
 					;
 		}
 		/* the body of an eval its parent reported: say it once */
@@ -2047,6 +2204,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	free(c.taint_idx);
 	free(c.fns);
 	free(c.fkw);
+	free(c.sites);
+	free(c.rsites);
 	free(c.fn_idx);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
