@@ -188,7 +188,6 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 				     functions must not push a shell out */
 #define FN_PARAMS  8
 enum { SK_EXEC = 1, SK_INCLUDE = 2, SK_INCLUDE_BUILT = 4 };
-enum { SINKISH_BUSY = 1, SINKISH_NO, SINKISH_YES };
 
 struct fn {
 	uint32_t name;               /* IDENT of the name, the VARIABLE a
@@ -198,17 +197,18 @@ struct fn {
 	uint16_t next;               /* 1 + next function of the same name */
 	uint8_t n_params;
 	uint8_t reach[FN_PARAMS];    /* SK_* reached by parameter k */
+	uint32_t cls;                /* 1 + its class (class_of()), 0 none */
 	bool done, busy;             /* summarise() */
-	uint8_t sinkish;             /* fn_sinkish(): 0 not known, SINKISH_* */
+	bool sinkish;                /* find_sinkish() */
 	uint8_t ret_input;           /* returns request input: 1 + the
 					relive() round that found it */
 	char sink[24];               /* the sink a parameter reaches */
 };
 
 #define MAX_TOKENS   (1u << 19)
-#define TAINT_SLOTS  2048
+#define TAINT_SLOTS  16384     /* 16-bit indexes into the entries */
 #define PROP_SCOPE   ((size_t)-2)   /* taint key scope of $this->x, self::$x */
-#define TAINT_MAX    1024
+#define TAINT_MAX    8192
 #define STMT_MAX     4096
 
 struct taint {
@@ -240,12 +240,17 @@ struct ctx {
 	uint32_t *scope;            /* function body ('{' index + 1) of each token */
 	uint32_t *fkw;              /* pairs: a "function" keyword, its body '{' */
 	size_t n_fkw, alloc_fkw;    /* (n_fkw pairs; the brace is n if none) */
+	uint32_t *ckw;              /* "class"/"trait" keywords */
+	size_t n_ckw, alloc_ckw;
+	uint32_t *cls;              /* pairs: braces of class bodies */
+	size_t n_cls, alloc_cls;
 	bool *live;                 /* by scope: it or a scope inside it holds
 				       a taint source (mark_live) */
 	uint8_t *sinky;             /* by scope: an exec or include sink is
 				       called in it (mark_live) */
 	uint8_t *dirty;             /* by scope: to propagate again (relive) */
 	uint8_t round;              /* relive() rounds done */
+	bool sinkish_done;          /* find_sinkish() ran */
 	bool keys_changed;          /* a property or file-level variable
 				       changed since the last relive() */
 	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
@@ -434,6 +439,12 @@ static void match_brackets(struct ctx *c)
 		const struct ronda_php_tok *t = &c->t[i];
 
 		c->match[i] = (uint32_t)c->n;
+		if (t->type == RONDA_PHP_IDENT && t->len == 5 &&
+		    (word(c, i, "class") || word(c, i, "trait"))) {
+			c->ckw = xgrow(c->ckw, &c->alloc_ckw, c->n_ckw + 1, sizeof(*c->ckw));
+			c->ckw[c->n_ckw++] = (uint32_t)i;
+			continue;
+		}
 		if (t->type == RONDA_PHP_IDENT && t->len == 8 && word(c, i, "function")) {
 			c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
 			c->fkw[2 * c->n_fkw] = (uint32_t)i;
@@ -1503,6 +1514,44 @@ static const struct fn *fn_next(const struct ctx *c, const struct fn *f)
 	return f->next ? &c->fns[f->next - 1] : NULL;
 }
 
+/* The class bodies, from the keywords match_brackets() kept ("Foo::class"
+ * and bodiless uses dropped). */
+static void class_ranges(struct ctx *c)
+{
+	for (size_t x = 0; x < c->n_ckw; x++) {
+		size_t i = c->ckw[x], k;
+
+		if (i > 0 && (op(c, i - 1, "::") || op(c, i - 1, "->")))
+			continue;
+		for (k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";") && !op(c, k, "{"); k++)
+			;
+		if (!op(c, k, "{") || c->match[k] >= c->n)
+			continue;
+		c->cls = xgrow(c->cls, &c->alloc_cls, 2 * c->n_cls + 2, sizeof(*c->cls));
+		c->cls[2 * c->n_cls] = (uint32_t)k;
+		c->cls[2 * c->n_cls++ + 1] = c->match[k];
+	}
+}
+
+/* 1 + the innermost class whose body holds token i, or 0. */
+static uint32_t class_of(const struct ctx *c, size_t i)
+{
+	size_t lo = 0, hi = c->n_cls;
+
+	while (lo < hi) {     /* the first class opening after i */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->cls[2 * mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t x = lo, steps = 0; x-- > 0 && steps < 8; steps++)
+		if (c->cls[2 * x] < i && i < c->cls[2 * x + 1])
+			return (uint32_t)(x + 1);
+	return 0;
+}
+
 /* Named functions, methods and closures assigned to a variable: their
  * name, parameters and body (the one match_brackets() found). */
 static void collect_fns(struct ctx *c)
@@ -1533,6 +1582,7 @@ static void collect_fns(struct ctx *c)
 		f = &c->fns[c->n_fns++];
 		memset(f, 0, sizeof(*f));
 		f->name = (uint32_t)name;
+		f->cls = 0;
 		f->open = (uint32_t)open;
 		f->close = (uint32_t)close;
 		/* the first variable of each comma-separated parameter */
@@ -1554,6 +1604,9 @@ static void collect_fns(struct ctx *c)
 	}
 	if (!c->n_fns)
 		return;
+	class_ranges(c);
+	for (unsigned x = 0; x < c->n_fns; x++)
+		c->fns[x].cls = class_of(c, c->fns[x].open);
 	for (unsigned x = 0; x < c->n_fns; x++) {
 		const struct ronda_php_tok *t = &c->t[c->fns[x].name];
 
@@ -1602,6 +1655,24 @@ static bool calls(const struct ctx *c, size_t i, const struct fn *f)
 	       c->scope[f->name] == c->scope[i];
 }
 
+/* For $this->m(), self::m(), static::m() inside a class that has its own
+ * m: 1 + that class (only its m is called), else 0 (any m by name). */
+static uint32_t own_class(const struct ctx *c, size_t i)
+{
+	uint32_t k;
+
+	if (i < 2 || c->t[i].type != RONDA_PHP_IDENT ||
+	    !((op(c, i - 1, "->") && c->t[i - 2].type == RONDA_PHP_VARIABLE &&
+	       ronda_php_tok_is(c->s, &c->t[i - 2], "this")) ||
+	      (op(c, i - 1, "::") && (word(c, i - 2, "self") || word(c, i - 2, "static")))) ||
+	    !(k = class_of(c, i)))
+		return 0;
+	for (const struct fn *g = fn_named(c, i); g; g = fn_next(c, g))
+		if (g->cls == k)
+			return k;
+	return 0;
+}
+
 /* Work out which parameters of f reach an exec or include sink, in f or
  * through the file's functions it calls (memoised, a few levels deep):
  * its parameters get T_PARAM bits, its scope one more propagation. */
@@ -1642,14 +1713,23 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 			kind = SK_INCLUDE | ((bits & T_PPARTIAL) ? SK_INCLUDE_BUILT : 0);
 		} else if (is_call(c, i)) {
 			/* a call of the file's own function: its summary */
+			unsigned abits[FN_PARAMS];
+			bool args = false;
+			uint32_t own = own_class(c, i);
+
 			for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
 				struct fn *g = &c->fns[g0 - c->fns];
 
-				if (g == f || !calls(c, i, g) || !g->n_params)
+				if (g == f || !calls(c, i, g) || !g->n_params || (own && g->cls != own))
 					continue;
-				na = split_args(c, i + 1, st, en, FN_PARAMS);
+				if (!args) {   /* once for all candidates */
+					args = true;
+					na = split_args(c, i + 1, st, en, FN_PARAMS);
+					for (size_t k = 0; k < na; k++)
+						abits[k] = region_taint(c, st[k], en[k], NULL, 0);
+				}
 				for (size_t k = 0; k < na && k < g->n_params; k++) {
-					unsigned ab = region_taint(c, st[k], en[k], NULL, 0);
+					unsigned ab = abits[k];
 
 					if (!(ab & T_PARAMS))
 						continue;
@@ -1758,36 +1838,54 @@ static bool relive(struct ctx *c)
 	return more;
 }
 
-/* Does f call an exec or include sink, itself or through the file's
- * functions it calls (a few levels; memoised unless a level was cut)? */
-static bool fn_sinkish(struct ctx *c, struct fn *f, unsigned depth, bool *cut)
+/* The function whose body is scope sc (binary search: fns are in the
+ * order of their bodies), or NULL. */
+static struct fn *fn_of_scope(const struct ctx *c, size_t sc)
 {
-	size_t sc = f->open + 1;
-	bool yes, my_cut = false;
+	size_t lo = 0, hi = c->n_fns;
 
-	if (f->sinkish == SINKISH_YES || c->sinky[sc])
-		return true;
-	if (f->sinkish == SINKISH_NO)
-		return false;
-	if (f->sinkish == SINKISH_BUSY || depth > 4) {
-		*cut = true;
-		return false;
+	while (sc && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->fns[mid].open + 1 == sc)
+			return &c->fns[mid];
+		if (c->fns[mid].open + 1 < sc)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	f->sinkish = SINKISH_BUSY;
-	yes = false;
-	for (size_t i = sc; i < f->close && !yes; i++) {
-		if (skip_scope(c, &i, sc) || !is_call(c, i))
-			continue;
-		for (const struct fn *g0 = fn_named(c, i); g0 && !yes; g0 = fn_next(c, g0)) {
-			struct fn *g = &c->fns[g0 - c->fns];
+	return NULL;
+}
 
-			if (g != f && calls(c, i, g) && g->n_params)
-				yes = fn_sinkish(c, g, depth + 1, &my_cut);
+/* Which functions call an exec or include sink, themselves or through
+ * functions of the file they call (by name, up to 8 hops): a fixpoint
+ * over the calls relive() keeps, worked out once, on first need. */
+static void find_sinkish(struct ctx *c)
+{
+	c->sinkish_done = true;
+	for (unsigned x = 0; x < c->n_fns; x++)
+		c->fns[x].sinkish = c->sinky[c->fns[x].open + 1];
+	for (int round = 0; round < 8; round++) {
+		bool changed = false;
+
+		for (size_t r = 0; r < c->n_rsites; r++) {
+			size_t i = c->rsites[r];
+			struct fn *f = fn_of_scope(c, c->scope[i]);
+
+			uint32_t own;
+
+			if (!f || f->sinkish || !is_call(c, i))
+				continue;
+			own = own_class(c, i);
+			for (const struct fn *g = fn_named(c, i); g; g = fn_next(c, g))
+				if (g != f && g->sinkish && calls(c, i, g) && (!own || g->cls == own)) {
+					f->sinkish = changed = true;
+					break;
+				}
 		}
+		if (!changed)
+			break;
 	}
-	f->sinkish = yes ? SINKISH_YES : my_cut ? 0 : SINKISH_NO;
-	*cut |= my_cut;
-	return yes;
 }
 
 /* A call at i of the file's own function (by name; a closure through its
@@ -1797,32 +1895,44 @@ static bool fn_sinkish(struct ctx *c, struct fn *f, unsigned depth, bool *cut)
  * argument carry input). */
 static void check_user_call(struct ctx *c, size_t i)
 {
+	size_t st[FN_PARAMS], en[FN_PARAMS], na = 0;
+	unsigned bits[FN_PARAMS];
+	char src[FN_PARAMS][48];
+	bool args = false;
+	uint32_t own = own_class(c, i);
+
+	if (!c->sinkish_done)
+		find_sinkish(c);
 	for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
 		struct fn *f = &c->fns[g0 - c->fns];
-		size_t st[FN_PARAMS], en[FN_PARAMS], na;
+		char fname[40];
 
-		if (!calls(c, i, f) || !f->n_params || !fn_sinkish(c, f, 0, &(bool){ false }))
+		if (!calls(c, i, f) || !f->n_params || !f->sinkish || (own && f->cls != own))
 			continue;
-		na = split_args(c, i + 1, st, en, FN_PARAMS);
+		if (!args) {    /* the arguments' taint, once for all candidates */
+			args = true;
+			na = split_args(c, i + 1, st, en, FN_PARAMS);
+			for (size_t k = 0; k < na; k++) {
+				src[k][0] = '\0';
+				bits[k] = region_taint(c, st[k], en[k], src[k], sizeof(src[k]));
+			}
+		}
 		for (size_t k = 0; k < na && k < f->n_params; k++) {
-			char src[48] = "", fname[40];
-			unsigned bits = region_taint(c, st[k], en[k], src, sizeof(src));
-
-			if (!(bits & (T_REQUEST | T_FILES)))
+			if (!(bits[k] & (T_REQUEST | T_FILES)))
 				continue;
 			summarise(c, f, 0);
 			set_src(fname, sizeof(fname), c, f->name, f->name + 1);
-			if ((bits & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
+			if ((bits[k] & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
 				c->has_exec_sink = true;
 				report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
-				       what(bits), src[0] ? src : "?", f->sink, fname);
-			} else if ((bits & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
-				bool built = (bits & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
+				       what(bits[k]), src[k][0] ? src[k] : "?", f->sink, fname);
+			} else if ((bits[k] & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
+				bool built = (bits[k] & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
 
 				report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
 				       built ? _("a path built from %s (%s) is included through %s()") :
 				       _("%s (%s) is included through %s()"),
-				       what(bits), src[0] ? src : "?", fname);
+				       what(bits[k]), src[k][0] ? src[k] : "?", fname);
 			}
 		}
 	}
@@ -2204,6 +2314,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	free(c.taint_idx);
 	free(c.fns);
 	free(c.fkw);
+	free(c.ckw);
+	free(c.cls);
 	free(c.sites);
 	free(c.rsites);
 	free(c.fn_idx);
