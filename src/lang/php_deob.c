@@ -164,6 +164,20 @@ static void val_copy(struct val *dst, const struct val *src)
 		dst->a = arr_copy(src->a);
 }
 
+/* dst = src for the symbol table.  A string is copied (consider() may
+ * still keep src as a blob); anything else moves, leaving src empty, which
+ * consider() ignores just as it ignores a non-string: deep copies of big
+ * nested arrays (language files) were most of their evaluation time. */
+static void val_take(struct val *dst, struct val *src)
+{
+	if (src->type == RONDA_PHP_V_STR) {
+		val_copy(dst, src);
+		return;
+	}
+	*dst = *src;
+	val_clear(src);
+}
+
 static void val_str(struct val *v, unsigned char *s, size_t len)
 {
 	val_clear(v);
@@ -271,8 +285,10 @@ static void sym_set(struct ronda_php_deob *d, const char *name, size_t n,
 {
 	struct sym *s = sym_find(d, name, n, v->type != RONDA_PHP_V_UNKNOWN);
 
-	if (!s)
+	if (!s) {   /* table full: the value is dropped */
+		val_release(v);
 		return;
+	}
 	val_release(&s->v);
 	s->v = *v;
 	val_clear(v);
@@ -487,6 +503,22 @@ static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
 	unsigned interp = 0, esc = 0;
 	size_t n;
 
+	/* a plain '...' without backslashes is its body: no decoder, no
+	 * growing buffer (data tables are thousands of these) */
+	if (t->type == RONDA_PHP_STRING && t->len >= 2 && d->src[t->off] == '\'' &&
+	    !(t->flags & (RONDA_PHP_TF_UNTERMINATED | RONDA_PHP_TF_HEREDOC |
+			  RONDA_PHP_TF_NOWDOC)) &&
+	    t->len - 2 <= d->lim.max_value &&
+	    !memchr(d->src + t->off + 1, '\\', t->len - 2)) {
+		n = t->len - 2;
+		if (!charge(d, n))
+			return false;
+		val_str(out, (unsigned char *)dupn(d->src + t->off + 1, n), n);
+		out->src_len = t->len;
+		out->pieces = 1;
+		(*i)++;
+		return true;
+	}
 	if (ronda_php_str_decode(d->src, t, &b, &interp, &esc) != RONDA_OK ||
 	    interp || !charge(d, b.len)) {
 		ronda_buf_release(&b);
@@ -634,8 +666,12 @@ static struct elem *arr_find_str(struct arr *a, const char *key, size_t len,
 	return NULL;
 }
 
+/* key: a string key (NULL: integer key ikey, or the next one if !has_key);
+ * a new element takes *owned_key when it is non-NULL (it must hold key),
+ * else copies key. */
 static void arr_push(struct arr *a, const char *key, size_t key_len,
-		     long long ikey, bool has_key, struct val *v)
+		     long long ikey, bool has_key, struct val *v,
+		     unsigned char **owned_key)
 {
 	struct elem *e = NULL;
 	uint32_t h = key ? hash_name(key, key_len) : 0;
@@ -667,7 +703,12 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 	e = &a->v[a->n++];
 	memset(e, 0, sizeof(*e));
 	if (has_key && key) {
-		e->key = dupn(key, key_len);
+		if (owned_key && *owned_key) {
+			e->key = (char *)*owned_key;
+			*owned_key = NULL;
+		} else {
+			e->key = dupn(key, key_len);
+		}
 		e->key_len = key_len;
 		e->key_hash = h;
 		if (a->idx)
@@ -677,18 +718,19 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 		if (e->ikey >= a->next)
 			a->next = e->ikey + 1;
 	}
-	e->v = xcalloc(1, sizeof(*e->v));
+	e->v = xmalloc(sizeof(*e->v));
 	*e->v = *v;
 	val_clear(v);
 }
 
-/* Insert v under key k (a STR or INT value; NULL: append). */
-static void arr_set(struct arr *a, const struct val *k, struct val *v)
+/* Insert v under key k (a STR or INT value; NULL: append).  A new
+ * element takes k's string (k->s becomes NULL). */
+static void arr_set(struct arr *a, struct val *k, struct val *v)
 {
 	if (!k) {
-		arr_push(a, NULL, 0, 0, false, v);
+		arr_push(a, NULL, 0, 0, false, v, NULL);
 	} else if (k->type == RONDA_PHP_V_INT) {
-		arr_push(a, NULL, 0, k->i, true, v);
+		arr_push(a, NULL, 0, k->i, true, v, NULL);
 	} else {
 		long long ik;
 		size_t j = 0;
@@ -697,9 +739,9 @@ static void arr_set(struct arr *a, const struct val *k, struct val *v)
 		for (j = 0; numeric && j < k->len; j++)
 			numeric = k->s[j] >= '0' && k->s[j] <= '9';
 		if (numeric && (k->len == 1 || k->s[0] != '0') && to_int(k, &ik))
-			arr_push(a, NULL, 0, ik, true, v);
+			arr_push(a, NULL, 0, ik, true, v, NULL);
 		else
-			arr_push(a, (const char *)k->s, k->len, 0, true, v);
+			arr_push(a, (const char *)k->s, k->len, 0, true, v, &k->s);
 	}
 }
 
@@ -1756,8 +1798,9 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 		}
 		if (s && s->v.type == RONDA_PHP_V_ARRAY && !cat) {
 			struct val copy;
-			val_copy(&copy, &v);
+
 			merge_prov(&s->v, &v);
+			val_take(&copy, &v);
 			arr_set(s->v.a, has_key ? &key : NULL, &copy);
 		}
 	} else if (cat) {
@@ -1774,7 +1817,8 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 		}
 	} else {
 		struct val copy;
-		val_copy(&copy, &v);
+
+		val_take(&copy, &v);
 		sym_set(d, name, nl, &copy);
 	}
 	consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_NONE);
