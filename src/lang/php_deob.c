@@ -34,24 +34,7 @@ const struct ronda_php_deob_limits ronda_php_deob_default_limits = {
 	.max_depth = 48,
 };
 
-struct val;
-
-struct elem {
-	char *key;             /* string key, or NULL for an integer key */
-	size_t key_len;
-	uint32_t key_hash;     /* hash_name(key): most compares stop here */
-	long long ikey;
-	struct val *v;
-};
-
-struct arr {
-	struct elem *v;
-	size_t n, alloc;
-	long long next;        /* next automatic integer key */
-	size_t total;          /* elements, nested arrays' included */
-	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
-	uint16_t *idx;         /* string keys: element + 1 by hash, or NULL */
-};
+struct arr;
 
 /* chain comes last and is a C string: a value is cleared by zeroing the
  * fields before it and chain[0] (val_clear), the bytes after the chain's
@@ -74,6 +57,25 @@ static inline void val_clear(struct val *v)
 {
 	memset(v, 0, offsetof(struct val, chain) + 1);
 }
+
+/* An array element holds its value in place: one allocation less per
+ * element of a data table. */
+struct elem {
+	char *key;             /* string key, or NULL for an integer key */
+	size_t key_len;
+	uint32_t key_hash;     /* hash_name(key): most compares stop here */
+	long long ikey;
+	struct val v;
+};
+
+struct arr {
+	struct elem *v;
+	size_t n, alloc;
+	long long next;        /* next automatic integer key */
+	size_t total;          /* elements, nested arrays' included */
+	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
+	uint16_t *idx;         /* string keys: element + 1 by hash, or NULL */
+};
 
 struct sym {
 	char *name;
@@ -119,8 +121,7 @@ static void arr_free(struct arr *a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
 		free(a->v[i].key);
-		val_release(a->v[i].v);
-		free(a->v[i].v);
+		val_release(&a->v[i].v);
 	}
 	free(a->v);
 	free(a->idx);
@@ -143,14 +144,13 @@ static struct arr *arr_copy(const struct arr *a)
 	c->next = a->next;
 	c->total = a->total;
 	c->alloc = c->n = a->n;
-	c->v = xcalloc(a->n ? a->n : 1, sizeof(*c->v));
+	c->v = xmalloc((a->n ? a->n : 1) * sizeof(*c->v));   /* all set below */
 	for (size_t i = 0; i < a->n; i++) {
 		c->v[i].key = a->v[i].key ? xmemdup(a->v[i].key, a->v[i].key_len + 1) : NULL;
 		c->v[i].key_len = a->v[i].key_len;
 		c->v[i].key_hash = a->v[i].key_hash;
 		c->v[i].ikey = a->v[i].ikey;
-		c->v[i].v = xcalloc(1, sizeof(struct val));
-		val_copy(c->v[i].v, a->v[i].v);
+		val_copy(&c->v[i].v, &a->v[i].v);
 	}
 	return c;
 }
@@ -164,13 +164,14 @@ static void val_copy(struct val *dst, const struct val *src)
 		dst->a = arr_copy(src->a);
 }
 
-/* dst = src for the symbol table.  A string is copied (consider() may
- * still keep src as a blob); anything else moves, leaving src empty, which
- * consider() ignores just as it ignores a non-string: deep copies of big
- * nested arrays (language files) were most of their evaluation time. */
+/* dst = src for the symbol table, before consider(src, SINK_NONE).  A
+ * decoded string is copied (consider() keeps it as a blob); anything else
+ * moves, leaving src empty, which consider() ignores just as it ignores a
+ * non-string or an undecoded string: deep copies of big nested arrays and
+ * of every string (language files) were most of their evaluation time. */
 static void val_take(struct val *dst, struct val *src)
 {
-	if (src->type == RONDA_PHP_V_STR) {
+	if (src->type == RONDA_PHP_V_STR && src->n_steps > 0) {
 		val_copy(dst, src);
 		return;
 	}
@@ -685,10 +686,10 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 			if (!a->v[k].key && a->v[k].ikey == ikey)
 				e = &a->v[k];
 	if (e) {
-		a->total -= e->v->a ? e->v->a->total : 0;
+		a->total -= e->v.a ? e->v.a->total : 0;
 		a->total += v->a ? v->a->total : 0;
-		val_release(e->v);
-		*e->v = *v;
+		val_release(&e->v);
+		e->v = *v;
 		val_clear(v);
 		return;
 	}
@@ -701,7 +702,10 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 	a->total += 1 + (v->a ? v->a->total : 0);
 	a->v = xgrow(a->v, &a->alloc, a->n + 1, sizeof(*a->v));
 	e = &a->v[a->n++];
-	memset(e, 0, sizeof(*e));
+	e->key = NULL;
+	e->key_len = 0;
+	e->key_hash = 0;
+	e->ikey = 0;
 	if (has_key && key) {
 		if (owned_key && *owned_key) {
 			e->key = (char *)*owned_key;
@@ -718,8 +722,7 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 		if (e->ikey >= a->next)
 			a->next = e->ikey + 1;
 	}
-	e->v = xmalloc(sizeof(*e->v));
-	*e->v = *v;
+	e->v = *v;
 	val_clear(v);
 }
 
@@ -812,11 +815,11 @@ static struct val *arr_get(struct arr *a, const struct val *k)
 
 		h = hash_name((const char *)k->s, k->len);
 		e = arr_find_str(a, (const char *)k->s, k->len, h, false);
-		return e ? e->v : NULL;
+		return e ? &e->v : NULL;
 	}
 	for (size_t j = 0; j < a->n; j++)
 		if (!a->v[j].key && a->v[j].ikey == ik)
-			return a->v[j].v;
+			return &a->v[j].v;
 	return NULL;
 }
 
@@ -976,13 +979,13 @@ static bool fn_str_replace(struct ronda_php_deob *d, struct val *a, struct val *
 	n = a[2].len;
 	if (a[0].type == RONDA_PHP_V_ARRAY) {
 		for (size_t k = 0; k < a[0].a->n; k++) {
-			const struct val *sv = a[0].a->v[k].v;
+			const struct val *sv = &a[0].a->v[k].v;
 			struct val empty;
 			const struct val *rv = &empty;
 
 			val_str(&empty, (unsigned char *)"", 0);
 			if (a[1].type == RONDA_PHP_V_ARRAY)
-				rv = k < a[1].a->n ? a[1].a->v[k].v : &empty;
+				rv = k < a[1].a->n ? &a[1].a->v[k].v : &empty;
 			else if (is_str(&a[1]))
 				rv = &a[1];
 			if (!is_str(sv) || !is_str(rv) ||
@@ -1065,7 +1068,7 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 		if (arr->type != RONDA_PHP_V_ARRAY || !to_str(glue))
 			return false;
 		for (size_t k = 0; k < arr->a->n; k++) {
-			struct val *e = arr->a->v[k].v;
+			struct val *e = &arr->a->v[k].v;
 			if (!to_str(e) || (k && ronda_buf_add(&b, glue->s, glue->len)) ||
 			    ronda_buf_add(&b, e->s, e->len)) {
 				ronda_buf_release(&b);
@@ -1238,6 +1241,31 @@ fail:
 	return false;
 }
 
+/* $table[k] with $table an array symbol: the element is copied from the
+ * symbol, where lookup() + eval_postfix() copied the whole array to pick
+ * one element (and charged nothing for it: an array's len is 0). */
+static bool index_sym(struct ronda_php_deob *d, size_t *i,
+		      const struct val *arr, struct val *out)
+{
+	const char *close = is_op(d, *i, "[") ? "]" : "}";
+	struct val idx;
+	const struct val *e;
+
+	(*i)++;
+	if (!eval_expr(d, i, &idx))
+		return false;
+	if (!is_op(d, *i, close) || !(e = arr_get(arr->a, &idx))) {
+		val_release(&idx);
+		return false;
+	}
+	val_copy(out, e);
+	merge_prov(out, arr);
+	out->pieces = 1;
+	val_release(&idx);
+	(*i)++;
+	return true;
+}
+
 static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
 {
 	const struct ronda_php_tok *t = tok(d, *i);
@@ -1295,6 +1323,15 @@ static bool eval_primary(struct ronda_php_deob *d, size_t *i, struct val *out)
 			}
 			if (!eval_var_name(d, i, &name, &nl, &owned))
 				return false;
+			if (is_op(d, *i, "[") || is_op(d, *i, "{")) {
+				struct sym *s = sym_find(d, name, nl, false);
+
+				if (s && s->v.type == RONDA_PHP_V_ARRAY) {
+					free(owned);
+					return index_sym(d, i, &s->v, out) &&
+					       eval_postfix(d, i, out);
+				}
+			}
 			ok = lookup(d, name, nl, out);
 			free(owned);
 			return ok && eval_postfix(d, i, out);
