@@ -78,6 +78,7 @@ const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
 				      uint64_t lo, uint64_t hi);
 
 struct ronda_norm;
+struct ronda_php_toks;
 
 /* What a detector sees of a file or of one decoded layer of it. */
 struct ronda_file {
@@ -99,6 +100,10 @@ struct ronda_file {
 	 * ronda_norm_file() (text/normalize.h) and shared by the detectors
 	 * that read it; NULL until then. */
 	const struct ronda_norm *norm;
+
+	/* This layer's PHP tokens, lexed once on first use by
+	 * ronda_php_file_tokens() (lang/php_toks.h); NULL until then. */
+	const struct ronda_php_toks *php_toks;
 
 	struct ronda_file_priv *priv;  /* engine internals */
 };

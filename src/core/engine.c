@@ -490,6 +490,7 @@ int ronda_scan_layer(struct ronda_file *f, const unsigned char *data,
 	child.truncated = false;
 	child.depth = f->depth + 1;
 	child.norm = NULL;
+	child.php_toks = NULL;
 	child.layer = ronda_file_alloc(f, strlen(layer) + 1);
 	memcpy((char *)child.layer, layer, strlen(layer) + 1);
 	ronda_classify("", f->name, f->ext, copy, len, &child.cls);

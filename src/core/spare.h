@@ -18,6 +18,7 @@
 enum ronda_spare_slot {
 	RONDA_SPARE_PHP_TOKENS,     /* src/lang/php_deob.c */
 	RONDA_SPARE_WS_TABLES,      /* src/detect/webshell.c */
+	RONDA_SPARE_FILE_TOKENS,    /* src/lang/php_toks.c */
 	RONDA_SPARE__COUNT
 };
 

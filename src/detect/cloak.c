@@ -27,6 +27,7 @@
 #include "text/url.h"
 #include "core/util.h"
 #include "lang/php_lex.h"
+#include "lang/php_toks.h"
 
 enum {
 	R_UA, R_REF, R_LANG, R_IP, R_REMOTE, R_LOCAL, R_ORIGINAL, R_TEMPLATE,
@@ -480,6 +481,7 @@ enum { SV_H_UA = 1u, SV_H_REF = 2u, SV_H_IP = 4u };
 
 struct sv_var {
 	char name[48];
+	size_t name_len;
 	unsigned crawl;           /* RONDA_CRAWL_* kinds of its value */
 	unsigned header;          /* SV_H_* read into it */
 	const char *word, *how;   /* crawler evidence */
@@ -500,7 +502,7 @@ static struct sv_var *sv_find(struct sv_state *s, const unsigned char *src,
 	if (t->type != RONDA_PHP_VARIABLE)
 		return NULL;
 	for (unsigned i = 0; i < s->n; i++)
-		if (strlen(s->v[i].name) == n && !memcmp(s->v[i].name, name, n))
+		if (s->v[i].name_len == n && !memcmp(s->v[i].name, name, n))
 			return &s->v[i];
 	return NULL;
 }
@@ -519,6 +521,7 @@ static struct sv_var *sv_add(struct sv_state *s, const unsigned char *src,
 	v = &s->v[s->n++];
 	memset(v, 0, sizeof(*v));
 	memcpy(v->name, name, n);
+	v->name_len = n;
 	return v;
 }
 
@@ -595,12 +598,26 @@ static bool served_ext(const char *url, size_t pl)
 	return false;
 }
 
+/* A position in the layer's shared token list (lang/php_toks.h). */
+struct tcur {
+	const struct ronda_php_tok *v;
+	size_t n, i;
+};
+
+static bool tnext(struct tcur *c, struct ronda_php_tok *t)
+{
+	if (c->i >= c->n)
+		return false;
+	*t = c->v[c->i++];
+	return true;
+}
+
 /* The served content after a test, from the tokens that follow it: a
  * fetch, include or readfile of a string literal (a URL, base64 of one,
  * or a local text/HTML file) or a Location header.  Unlike find_action it
  * does not depend on the hit lists, which stop at a cap per pattern in
  * long templates. */
-static bool tok_action(const struct ronda_file *f, struct ronda_php_lexer lx,
+static bool tok_action(const struct ronda_file *f, struct tcur lx,
 		       struct action *a)
 {
 	static const char *const fetch[] = {
@@ -617,7 +634,7 @@ static bool tok_action(const struct ronda_file *f, struct ronda_php_lexer lx,
 	unsigned args = 0;
 
 	memset(a, 0, sizeof(*a));
-	for (unsigned n = 0; n < SV_ACTION_TOKENS && ronda_php_lex_next(&lx, &t); n++) {
+	for (unsigned n = 0; n < SV_ACTION_TOKENS && tnext(&lx, &t); n++) {
 		if (t.type == RONDA_PHP_IDENT) {
 			if (ronda_php_tok_is(f->data, &t, "echo") ||
 			    ronda_php_tok_is(f->data, &t, "print") ||
@@ -703,7 +720,8 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 			     struct cloak_state *st)
 {
 	struct sv_state *s = ronda_file_alloc(f, sizeof(*s));
-	struct ronda_php_lexer lx;
+	const struct ronda_php_toks *pt;
+	struct tcur lx;
 	struct ronda_php_tok t, prev = { 0 };
 	struct sv_var *assign = NULL;
 	uint64_t rhs_start = 0, call_start = 0;
@@ -719,9 +737,13 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 	s->n = 0;
 	if (f->depth > 0 && !memmem(f->data, MIN(f->len, (size_t)64), "<?", 2))
 		flags = RONDA_PHP_LEX_CODE;
-	ronda_php_lex_init(&lx, f->data, f->len, flags);
-	for (unsigned n_tok = 0; n_tok < SV_MAX_TOKENS && ronda_php_lex_next(&lx, &t);
-	     n_tok++) {
+	/* shared with webshell's deobfuscator: lexed once (at most
+	 * RONDA_PHP_TOKS_MAX = SV_MAX_TOKENS tokens) */
+	pt = ronda_php_file_tokens(f, flags);
+	lx.v = pt->v;
+	lx.n = pt->n;
+	lx.i = 0;
+	for (unsigned n_tok = 0; n_tok < SV_MAX_TOKENS && tnext(&lx, &t); n_tok++) {
 		bool open = ronda_php_tok_op(&t, "(") || ronda_php_tok_op(&t, "[") ||
 			    ronda_php_tok_op(&t, "{");
 		bool close = ronda_php_tok_op(&t, ")") || ronda_php_tok_op(&t, "]") ||
@@ -758,7 +780,7 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 		}
 
 		/* foreach ($list as $k => $v): $v is an element of the list */
-		if (t.type == RONDA_PHP_IDENT && ronda_php_tok_is(f->data, &t, "foreach")) {
+		if (t.type == RONDA_PHP_IDENT && t.len == 7 && ronda_php_tok_is(f->data, &t, "foreach")) {
 			fe_state = 1;
 		} else if (fe_state == 1) {
 			fe_state = ronda_php_tok_op(&t, "(") ? 2 : 0;
@@ -769,12 +791,12 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 			fe_state = t.type == RONDA_PHP_IDENT &&
 				   ronda_php_tok_is(f->data, &t, "as") ? 4 : 0;
 		} else if (fe_state == 4 || fe_state == 6) {
-			struct ronda_php_lexer peek = lx;
+			struct tcur peek = lx;
 			struct ronda_php_tok nt;
 
 			if (t.type != RONDA_PHP_VARIABLE) {
 				fe_state = 0;
-			} else if (fe_state == 4 && ronda_php_lex_next(&peek, &nt) &&
+			} else if (fe_state == 4 && tnext(&peek, &nt) &&
 				   ronda_php_tok_op(&nt, "=>")) {
 				fe_state = 5;
 			} else {
@@ -830,7 +852,7 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 						     call_how ? call_how : "", mobile_only, &a, h,
 						     _(", a list defined earlier in the file"));
 			}
-		} else if (is_test_fn(f->data, &prev) && ronda_php_tok_op(&t, "(")) {
+		} else if (ronda_php_tok_op(&t, "(") && is_test_fn(f->data, &prev)) {
 			in_call = true;
 			call_start = t.off;
 			call_depth = 1;

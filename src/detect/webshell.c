@@ -35,6 +35,7 @@
 #include "core/rule.h"
 #include "lang/php_deob.h"
 #include "lang/php_lex.h"
+#include "lang/php_toks.h"
 #include "core/util.h"
 #include "detect/filemgr.h"
 
@@ -600,7 +601,7 @@ static bool url_near_start(const unsigned char *p, size_t len)
 }
 
 /* $this->NAME at i (a property, not a method call): the index of NAME. */
-static inline size_t this_prop(const struct ctx *c, size_t i)
+static inline __attribute__((always_inline)) size_t this_prop(const struct ctx *c, size_t i)
 {
 	return c->t[i].type == RONDA_PHP_VARIABLE && c->t[i].len == 5 &&
 	       ronda_php_tok_is(c->s, &c->t[i], "this") && op(c, i + 1, "->") &&
@@ -810,7 +811,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 
 /* Has propagation work at token i: an assignment (to a variable, an
  * element, a property, $GLOBALS['x']), foreach, global, extract? */
-static bool is_site(const struct ctx *c, size_t i)
+static inline __attribute__((always_inline)) bool is_site(const struct ctx *c, size_t i)
 {
 	const struct ronda_php_tok *t = &c->t[i];
 	size_t j, p;
@@ -1858,34 +1859,73 @@ static struct fn *fn_of_scope(const struct ctx *c, size_t sc)
 }
 
 /* Which functions call an exec or include sink, themselves or through
- * functions of the file they call (by name, up to 8 hops): a fixpoint
- * over the calls relive() keeps, worked out once, on first need. */
+ * functions of the file they call (by name): from the functions that
+ * call a sink, back along the call sites relive() keeps to the functions
+ * holding them, each function once.  Call sites are sorted by name hash
+ * for that, once, on first need. */
+struct csite { uint32_t h, i; };
+
+static int cmp_csite(const void *a, const void *b)
+{
+	const struct csite *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
 static void find_sinkish(struct ctx *c)
 {
+	struct csite *cs;
+	uint32_t *work;
+	size_t n_cs = 0, n_work = 0;
+
 	c->sinkish_done = true;
+	work = xmalloc((c->n_fns + 1) * sizeof(*work));
 	for (unsigned x = 0; x < c->n_fns; x++)
-		c->fns[x].sinkish = c->sinky[c->fns[x].open + 1];
-	for (int round = 0; round < 8; round++) {
-		bool changed = false;
+		if ((c->fns[x].sinkish = c->sinky[c->fns[x].open + 1]) != 0)
+			work[n_work++] = x;
+	if (!n_work) {
+		free(work);
+		return;
+	}
+	cs = xmalloc((c->n_rsites + 1) * sizeof(*cs));
+	for (size_t r = 0; r < c->n_rsites; r++) {
+		size_t i = c->rsites[r];
 
-		for (size_t r = 0; r < c->n_rsites; r++) {
-			size_t i = c->rsites[r];
+		if (c->scope[i] && is_call(c, i)) {
+			cs[n_cs].h = fn_hash(c, i);
+			cs[n_cs++].i = (uint32_t)i;
+		}
+	}
+	qsort(cs, n_cs, sizeof(*cs), cmp_csite);
+	while (n_work) {
+		const struct fn *g = &c->fns[work[--n_work]];
+		uint32_t h = fn_hash(c, g->name);
+		size_t lo = 0, hi = n_cs;
+
+		while (lo < hi) {    /* the first call site with this hash */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (cs[mid].h < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n_cs && cs[lo].h == h; lo++) {
+			size_t i = cs[lo].i;
 			struct fn *f = fn_of_scope(c, c->scope[i]);
-
 			uint32_t own;
 
-			if (!f || f->sinkish || !is_call(c, i))
+			if (!f || f->sinkish || f == g || !same_name(c, i, g->name) ||
+			    !calls(c, i, g))
 				continue;
-			own = own_class(c, i);
-			for (const struct fn *g = fn_named(c, i); g; g = fn_next(c, g))
-				if (g != f && g->sinkish && calls(c, i, g) && (!own || g->cls == own)) {
-					f->sinkish = changed = true;
-					break;
-				}
+			if (g->cls != class_of(c, i) && (own = own_class(c, i)) && own != g->cls)
+				continue;   /* $this->m() of a class with its own m */
+			f->sinkish = true;
+			work[n_work++] = (uint32_t)(f - c->fns);
 		}
-		if (!changed)
-			break;
 	}
+	free(cs);
+	free(work);
 }
 
 /* A call at i of the file's own function (by name; a closure through its
@@ -2216,7 +2256,15 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			flags = RONDA_PHP_LEX_CODE;
 		lim.max_tokens = MAX_TOKENS;
 		c.deob = ronda_php_deob_new(&lim);
-		ronda_php_deob_run(c.deob, f->data, f->len, flags);
+		{   /* the tokens cloak may have lexed already; else lex
+			 * straight into the deobfuscator's own array */
+			const struct ronda_php_toks *pt = f->php_toks;
+
+			if (pt && pt->flags == flags && pt->complete)
+				ronda_php_deob_run_toks(c.deob, f->data, f->len, pt->v, pt->n);
+			else
+				ronda_php_deob_run(c.deob, f->data, f->len, flags);
+		}
 		c.t = ronda_php_deob_tokens(c.deob, &c.n);
 		match_brackets(&c);
 		if ((ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_DECODER) ||

@@ -2001,13 +2001,8 @@ static void reverse_toks(struct ronda_php_tok *v, size_t n)
 	}
 }
 
-int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
-		       unsigned flags)
+static void prepare(struct ronda_php_deob *d, const void *src, size_t len)
 {
-	struct ronda_php_lexer lx;
-	struct ronda_php_tok t;
-	size_t ring_start = d->lim.max_tokens / 2, ring = 0;
-
 	reset(d);
 	d->src = src;
 	d->len = len;
@@ -2018,6 +2013,33 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		d->alloc_toks = MIN(len / 4 + 64, d->lim.max_tokens);
 		d->toks = xmalloc(d->alloc_toks * sizeof(*d->toks));
 	}
+}
+
+/* A token past max_tokens: keep the first half and a ring of the latest
+ * tokens, so code hidden after megabytes of padding is still seen (the
+ * lexer itself is linear). */
+static void ring_push(struct ronda_php_deob *d, const struct ronda_php_tok *t,
+		      size_t *ring)
+{
+	size_t ring_start = d->lim.max_tokens / 2;
+
+	d->truncated = true;
+	if (d->lim.max_tokens < 2)
+		return;
+	d->toks[ring_start + *ring] = *t;
+	*ring = (*ring + 1) % (d->lim.max_tokens - ring_start);
+}
+
+static int evaluate(struct ronda_php_deob *d, size_t ring);
+
+int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
+		       unsigned flags)
+{
+	struct ronda_php_lexer lx;
+	struct ronda_php_tok t;
+	size_t ring = 0;
+
+	prepare(d, src, len);
 	ronda_php_lex_init(&lx, src, len, flags);
 	/* the lexer writes each token straight into its array slot: copying
 	 * a token it has just stored field by field stalls on every token */
@@ -2029,24 +2051,44 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 					sizeof(*d->toks));
 		slot = &d->toks[d->n_toks];
 		if (!ronda_php_lex_next(&lx, slot))
-			goto lexed;
+			return evaluate(d, 0);
 		if (slot->type != RONDA_PHP_INLINE_HTML &&
 		    slot->type != RONDA_PHP_OPEN_TAG)
 			d->n_toks++;
 	}
-	while (ronda_php_lex_next(&lx, &t)) {
-		if (t.type == RONDA_PHP_INLINE_HTML || t.type == RONDA_PHP_OPEN_TAG)
+	while (ronda_php_lex_next(&lx, &t))
+		if (t.type != RONDA_PHP_INLINE_HTML && t.type != RONDA_PHP_OPEN_TAG)
+			ring_push(d, &t, &ring);
+	return evaluate(d, ring);
+}
+
+int ronda_php_deob_run_toks(struct ronda_php_deob *d, const void *src, size_t len,
+			    const struct ronda_php_tok *all, size_t n_all)
+{
+	size_t ring = 0;
+
+	prepare(d, src, len);
+	for (size_t k = 0; k < n_all; k++) {
+		const struct ronda_php_tok *t = &all[k];
+
+		if (t->type == RONDA_PHP_INLINE_HTML || t->type == RONDA_PHP_OPEN_TAG)
 			continue;
-		/* past the cap keep the first half and a ring of the latest
-		 * tokens: code hidden after megabytes of padding is still
-		 * seen (the lexer itself is linear) */
-		d->truncated = true;
-		if (d->lim.max_tokens < 2)
-			break;
-		d->toks[ring_start + ring] = t;
-		ring = (ring + 1) % (d->lim.max_tokens - ring_start);
+		if (d->n_toks >= d->lim.max_tokens) {
+			ring_push(d, t, &ring);
+			continue;
+		}
+		if (d->n_toks >= d->alloc_toks)
+			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
+					sizeof(*d->toks));
+		d->toks[d->n_toks++] = *t;
 	}
-lexed:
+	return evaluate(d, ring);
+}
+
+static int evaluate(struct ronda_php_deob *d, size_t ring)
+{
+	size_t ring_start = d->lim.max_tokens / 2;
+
 	if (ring) {   /* put the tail back in source order */
 		reverse_toks(d->toks + ring_start, ring);
 		reverse_toks(d->toks + ring_start + ring, d->n_toks - ring_start - ring);

@@ -90,6 +90,12 @@ struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *li
 void ronda_php_deob_free(struct ronda_php_deob *d);
 int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 		       unsigned flags);
+/* The same from tokens already lexed: all[0..n_all) must be the complete
+ * token stream of src (as ronda_php_lex_next() gives it, open tags and
+ * inline HTML included), so a token list shared by several detectors is
+ * not lexed twice.  Results are identical to ronda_php_deob_run(). */
+int ronda_php_deob_run_toks(struct ronda_php_deob *d, const void *src, size_t len,
+			    const struct ronda_php_tok *all, size_t n_all);
 
 /* Results of the last run (valid until the next run or free). */
 size_t ronda_php_deob_blobs(const struct ronda_php_deob *d,
