@@ -700,7 +700,10 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 		return;
 	}
 	a->total += 1 + (v->a ? v->a->total : 0);
-	a->v = xgrow(a->v, &a->alloc, a->n + 1, sizeof(*a->v));
+	if (a->n >= a->alloc) {   /* from 2: most nested arrays are pairs */
+		a->alloc = a->alloc ? a->alloc * 2 : 2;
+		a->v = xrealloc(a->v, a->alloc * sizeof(*a->v));
+	}
 	e = &a->v[a->n++];
 	e->key = NULL;
 	e->key_len = 0;
