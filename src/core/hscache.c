@@ -176,6 +176,40 @@ uint64_t ronda_hs_new_gen(void)
 	return (uint64_t)atomic_fetch_add(&next_gen, 1);
 }
 
+#define WARM_MAX 16
+static struct { const hs_database_t *db; uint64_t gen; } warm[WARM_MAX];
+static unsigned n_warm;
+static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void ronda_hs_warm_add(const hs_database_t *db, uint64_t gen)
+{
+	pthread_mutex_lock(&warm_lock);
+	if (db && n_warm < WARM_MAX) {
+		warm[n_warm].db = db;
+		warm[n_warm++].gen = gen;
+	}
+	pthread_mutex_unlock(&warm_lock);
+}
+
+void ronda_hs_warm_forget(uint64_t gen)
+{
+	pthread_mutex_lock(&warm_lock);
+	for (unsigned i = 0; i < n_warm; i++)
+		if (warm[i].gen == gen) {
+			warm[i] = warm[--n_warm];
+			break;
+		}
+	pthread_mutex_unlock(&warm_lock);
+}
+
+void ronda_hs_thread_warm(void)
+{
+	pthread_mutex_lock(&warm_lock);
+	for (unsigned i = 0; i < n_warm; i++)
+		(void)ronda_hs_thread_scratch(warm[i].db, warm[i].gen);
+	pthread_mutex_unlock(&warm_lock);
+}
+
 static void scratch_free(void *p)
 {
 	struct tls_scratch *t = p;

@@ -44,4 +44,12 @@ uint64_t ronda_hs_new_gen(void);
  * NULL when it cannot be allocated. */
 hs_scratch_t *ronda_hs_thread_scratch(const hs_database_t *db, uint64_t gen);
 
+/* Databases whose scratch every scan thread should have from its start
+ * (ronda_hs_thread_warm()), so the first file a thread meets does not pay
+ * hs_alloc_scratch() in its own time.  Forget a database before freeing
+ * it.  At most 16 are kept; more are simply not warmed. */
+void ronda_hs_warm_add(const hs_database_t *db, uint64_t gen);
+void ronda_hs_warm_forget(uint64_t gen);
+void ronda_hs_thread_warm(void);
+
 #endif

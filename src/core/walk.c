@@ -25,6 +25,7 @@
 #include "core/engine_priv.h"
 #include "core/fsutil.h"
 #include "core/i18n.h"
+#include "core/hscache.h"
 #include "core/util.h"
 
 #define BATCH 32
@@ -558,6 +559,9 @@ static void *thread_main(void *arg)
 	struct walker *wk = arg;
 	struct job *j;
 
+	/* the scratch of lexicons and word lists before the first file, so
+	 * it is not charged to that file (slowest_per_mb) */
+	ronda_hs_thread_warm();
 	while ((j = pop(wk->q)) != NULL) {
 		if (j->dir) {
 			for (size_t i = 0; i < j->n_names; i++)

@@ -234,6 +234,7 @@ static int build(struct ronda_lexicon *lx, struct ronda_lexicon **out,
 	int ret = compile(lx, err);
 
 	lx->gen = ronda_hs_new_gen();
+	ronda_hs_warm_add(lx->db, lx->gen);
 	if (ret) {
 		ronda_lexicon_free(lx);
 		return ret;
@@ -299,6 +300,7 @@ void ronda_lexicon_free(struct ronda_lexicon *lx)
 		free(lx->stop[i]);
 	free(lx->stop);
 	free(lx->owned_name);
+	ronda_hs_warm_forget(lx->gen);
 	if (lx->db)
 		hs_free_database(lx->db);
 	free(lx);

@@ -174,6 +174,7 @@ static int compile_crawlers(void)
 		ret = RONDA_EPATTERN;
 	}
 	crawl_gen = ronda_hs_new_gen();
+	ronda_hs_warm_add(crawl_db, crawl_gen);
 	for (unsigned i = 0; i < n; i++)
 		free(expr[i]);
 	return ret;
