@@ -1225,6 +1225,10 @@ static const char *what(unsigned bits)
 	return _("input");
 }
 
+static void check_named_call(struct ctx *c, size_t i, const char *name,
+			     const size_t *st, const size_t *en, size_t na,
+			     int skip, int first, bool any);
+
 /* The tokens whose taint matters for the exec sink (eval, assert, shell
  * functions, create_function) called at i: its first argument (all of
  * them for create_function).  False when there is none, and for assert()
@@ -1327,8 +1331,17 @@ static void check_call_sinks(struct ctx *c, size_t i)
 			       what(bits), src[0] ? src : "?", callbacks[k].name);
 			return;
 		}
-		if (callable_name(c, st[callbacks[k].cb], name, sizeof(name), chain, sizeof(chain)) &&
-		    is_exec_name(name, strlen(name))) {
+		bool named = callable_name(c, st[callbacks[k].cb], name, sizeof(name),
+					   chain, sizeof(chain));
+
+		if (named && !is_exec_name(name, strlen(name))) {
+			/* a function of this file: call_user_func passes its
+			 * arguments in order, the others hand over arrays */
+			bool positional = !strcmp(callbacks[k].name, "call_user_func") ||
+					  !strcmp(callbacks[k].name, "forward_static_call");
+			check_named_call(c, i, name, st, en, na, callbacks[k].cb,
+					 callbacks[k].cb + 1, !positional);
+		} else if (named) {
 			unsigned other = 0;
 			c->has_exec_sink = true;
 			for (size_t a = 0; a < na; a++)
@@ -1372,9 +1385,13 @@ static void check_variable_call(struct ctx *c, size_t i)
 		       what(callee), src[0] ? src : "?");
 		return;
 	}
-	if (!callable_name(c, i, name, sizeof(name), chain, sizeof(chain)) ||
-	    !is_exec_name(name, strlen(name)))
+	if (!callable_name(c, i, name, sizeof(name), chain, sizeof(chain)))
 		return;
+	if (!is_exec_name(name, strlen(name))) {
+		/* $fn = 'helper'; $fn($_GET['x']): a function of this file */
+		check_named_call(c, i, name, st, en, na, -1, 0, false);
+		return;
+	}
 	c->has_exec_sink = true;
 	for (size_t a = 0; a < na; a++)
 		args |= region_taint(c, st[a], en[a], src, sizeof(src));
@@ -1928,6 +1945,92 @@ static void find_sinkish(struct ctx *c)
 	free(work);
 }
 
+/* Input (bits, described by src) lands in parameter k of f, called at i:
+ * report it if that parameter reaches a sink (summarise() ran). */
+static void report_reach(struct ctx *c, size_t i, const struct fn *f, size_t k,
+			 unsigned bits, const char *src)
+{
+	char fname[40];
+
+	set_src(fname, sizeof(fname), c, f->name, f->name + 1);
+	if ((bits & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
+		c->has_exec_sink = true;
+		report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
+		       what(bits), src[0] ? src : "?", f->sink, fname);
+	} else if ((bits & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
+		bool built = (bits & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
+
+		report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
+		       built ? _("a path built from %s (%s) is included through %s()") :
+		       _("%s (%s) is included through %s()"),
+		       what(bits), src[0] ? src : "?", fname);
+	}
+}
+
+/* A function of this file called at i by its name as a string (a
+ * callback, $fn = 'name'; $fn(...)): the arguments st/en[0..na) except
+ * `skip` are checked like a direct call's, argument a landing in
+ * parameter a - first; with `any`, input in any of them (arrays handed to
+ * array_map, call_user_func_array...) may land in every parameter. */
+static void check_named_call(struct ctx *c, size_t i, const char *name,
+			     const size_t *st, const size_t *en, size_t na,
+			     int skip, int first, bool any)
+{
+	size_t nl = strlen(name);
+	uint32_t h;
+
+	if (!c->n_fns || !nl)
+		return;
+	if (!c->sinkish_done)
+		find_sinkish(c);
+	h = hname_ci((const unsigned char *)name, nl) ^ RONDA_PHP_IDENT;
+	for (unsigned s = 0; s < c->fn_slots; s++) {
+		uint16_t v = c->fn_idx[(h + s) & (c->fn_slots - 1)];
+		const struct ronda_php_tok *t;
+		bool same = true;
+
+		if (!v)
+			return;
+		t = &c->t[c->fns[v - 1].name];
+		if (t->type != RONDA_PHP_IDENT || t->len != nl)
+			continue;
+		for (size_t q = 0; q < nl && same; q++) {
+			unsigned char x = c->s[t->off + q], y = (unsigned char)name[q];
+			same = (x >= 'A' && x <= 'Z' ? x | 0x20 : x) == (y >= 'A' && y <= 'Z' ? y | 0x20 : y);
+		}
+		if (!same)
+			continue;
+		for (const struct fn *g0 = &c->fns[v - 1]; g0; g0 = fn_next(c, g0)) {
+			struct fn *f = &c->fns[g0 - c->fns];
+
+			if (!f->sinkish || !f->n_params)
+				continue;
+			for (size_t a = 0; a < na; a++) {
+				char src[48] = "";
+				unsigned bits;
+
+				if ((int)a == skip || (!any && ((int)a < first ||
+								(size_t)((int)a - first) >= f->n_params)))
+					continue;
+				bits = region_taint(c, st[a], en[a], src, sizeof(src));
+				if (!(bits & (T_REQUEST | T_FILES)))
+					continue;
+				summarise(c, f, 0);
+				if (!any) {
+					report_reach(c, i, f, (size_t)((int)a - first), bits, src);
+					continue;
+				}
+				for (size_t k = 0; k < f->n_params; k++)
+					if (f->reach[k]) {
+						report_reach(c, i, f, k, bits, src);
+						break;
+					}
+			}
+		}
+		return;
+	}
+}
+
 /* A call at i of the file's own function (by name; a closure through its
  * variable) given request input: if the parameter it lands in reaches a
  * sink (summarise()), report it as if the sink were called here.  The
@@ -1945,8 +2048,6 @@ static void check_user_call(struct ctx *c, size_t i)
 		find_sinkish(c);
 	for (const struct fn *g0 = fn_named(c, i); g0; g0 = fn_next(c, g0)) {
 		struct fn *f = &c->fns[g0 - c->fns];
-		char fname[40];
-
 		if (!calls(c, i, f) || !f->n_params || !f->sinkish || (own && f->cls != own))
 			continue;
 		if (!args) {    /* the arguments' taint, once for all candidates */
@@ -1961,19 +2062,7 @@ static void check_user_call(struct ctx *c, size_t i)
 			if (!(bits[k] & (T_REQUEST | T_FILES)))
 				continue;
 			summarise(c, f, 0);
-			set_src(fname, sizeof(fname), c, f->name, f->name + 1);
-			if ((bits[k] & T_REQUEST) && (f->reach[k] & SK_EXEC)) {
-				c->has_exec_sink = true;
-				report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s() through %s()"),
-				       what(bits[k]), src[k][0] ? src[k] : "?", f->sink, fname);
-			} else if ((bits[k] & (T_INPUT | T_FILES)) && (f->reach[k] & SK_INCLUDE)) {
-				bool built = (bits[k] & T_PARTIAL) || (f->reach[k] & SK_INCLUDE_BUILT);
-
-				report(c, R_INPUT_INCLUDE, i, built ? RONDA_SEV_MEDIUM : -1,
-				       built ? _("a path built from %s (%s) is included through %s()") :
-				       _("%s (%s) is included through %s()"),
-				       what(bits[k]), src[k][0] ? src[k] : "?", fname);
-			}
+			report_reach(c, i, f, k, bits[k], src[k]);
 		}
 	}
 }
