@@ -1444,9 +1444,11 @@ static void check_backtick(struct ctx *c, size_t i)
 	for (; p < end; p++) {
 		if (*p != '$')
 			continue;
-		if (end - p > 5 && (!memcmp(p, "$_GET", 5) || !memcmp(p, "$_POST", 6) ||
-				    !memcmp(p, "$_REQUEST", 9) || !memcmp(p, "$_COOKIE", 8) ||
-				    !memcmp(p, "$_SERVER", 8))) {
+		/* bounded: the token may end right after "$_" */
+#define AT(lit) ((size_t)(end - p) >= sizeof(lit) - 1 && !memcmp(p, lit, sizeof(lit) - 1))
+		if (AT("$_GET") || AT("$_POST") || AT("$_REQUEST") || AT("$_COOKIE") ||
+		    AT("$_SERVER")) {
+#undef AT
 			bits |= T_INPUT;
 			ronda_strlcpy(src, "$_...", sizeof(src));
 			break;

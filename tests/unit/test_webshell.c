@@ -176,12 +176,42 @@ static void test_deep_nesting(void **unused)
 	ronda_buf_release(&src);
 }
 
+/* Inputs the fuzzer found: a backtick string cut off inside "$_REQU"
+ * at the end of the file (the superglobal compare read past the token),
+ * and the taint-across-functions paths on truncated code.  Under ASan an
+ * overread fails the test. */
+static void test_cut_inputs(void **unused)
+{
+	static const char *const cut[] = {
+		"<?php `$_REQU", "<?php `$_COO", "<?php `$_SERV", "<?php `$_",
+		"<?php function f($a){ system($a); } f($_GET[", "<?php function f($a",
+		"<?php class A { function b($c) { $this->", "<?php global",
+		"<?php $GLOBALS['", "<?php call_user_func('f', $_GET",
+		"<?php function f(){ return $_GET['x']; } $v = f(",
+	};
+	struct ronda_buf src = RONDA_BUF_INIT(1 << 10);
+	struct seen s;
+
+	(void)unused;
+	for (size_t k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+		ronda_buf_reset(&src);
+		ronda_buf_addstr(&src, cut[k]);
+		scan(&src, &s);
+	}
+	ronda_buf_reset(&src);
+	ronda_buf_addstr(&src, "<?php `$_REQUEST[x]`;");
+	scan(&src, &s);
+	assert_true(has(&s, "webshell.input-to-exec"));
+	ronda_buf_release(&src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_giant_array),
 		cmocka_unit_test(test_million_tokens),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_cut_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
