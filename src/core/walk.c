@@ -641,8 +641,21 @@ int ronda_finish_report(struct ronda_finish *fin, const char *path,
 	struct ronda_finding fd = { 0 };
 	struct ronda_result r = { 0 };
 	struct ronda_buf b = RONDA_BUF_INIT(4096);
+	const char *rel = path;
+	size_t rl = s->root ? strlen(s->root) : 0;
 	va_list ap;
 
+	/* path+rule allowlist entries hold for aggregate findings too (a
+	 * folder of generated pages the site really serves, a mass change);
+	 * they name the path relative to the root, as for files */
+	if (rl && !strncmp(path, s->root, rl) && (path[rl] == '/' || !path[rl]))
+		rel = path[rl] ? path + rl + 1 : "";
+	if (s->allow && allowlist_path(s->allow, rel, rule->id)) {
+		pthread_mutex_lock(&s->out_lock);
+		s->stats->n_allowed++;
+		pthread_mutex_unlock(&s->out_lock);
+		return RONDA_OK;
+	}
 	fd.rule = rule;
 	fd.severity = severity >= 0 && severity < RONDA_SEV__COUNT
 			      ? (enum ronda_severity)severity : rule->severity;
