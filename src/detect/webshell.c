@@ -625,6 +625,19 @@ static const unsigned char *globals_key(const struct ctx *c, size_t i, size_t *l
 	return c->s + k->off + 1;
 }
 
+/* $_SESSION is one store for every function (set from the request in one,
+ * run in another): its taint is kept at the file level. */
+static inline bool is_session(const struct ctx *c, size_t k)
+{
+	return c->t[k].type == RONDA_PHP_VARIABLE && c->t[k].len == 9 &&
+	       !memcmp(c->s + c->t[k].off, "$_SESSION", 9);
+}
+
+static inline size_t var_scope(const struct ctx *c, size_t k)
+{
+	return is_session(c, k) ? 0 : c->scope[k];
+}
+
 static const struct fn *fn_named(const struct ctx *c, size_t i);
 static const struct fn *fn_next(const struct ctx *c, const struct fn *f);
 
@@ -730,7 +743,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			} else if (!ronda_php_tok_is(c->s, t, "this")) {
 				size_t len;
 				const unsigned char *nm = ronda_php_tok_name(c->s, t, &len);
-				struct taint *e = taint_slot(c, c->scope[k], nm, len, false);
+				struct taint *e = taint_slot(c, var_scope(c, k), nm, len, false);
 				/* extract($_POST) made every other variable of its
 				 * scope input (a parameter's summary bits aside) */
 				bool ext = c->extract_input && c->scope[k] == c->extract_scope &&
@@ -909,7 +922,8 @@ static bool mark_live(struct ctx *c)
 		 * file's functions (collect_fns() ran) */
 		if ((t->type == RONDA_PHP_VARIABLE &&
 		     (this_prop(c, k) || (k > 0 && op(c, k - 1, "::")) ||
-		      (t->len == 8 && c->has_globals && globals_key(c, k, &(size_t){ 0 })))) ||
+		      (t->len == 8 && c->has_globals && globals_key(c, k, &(size_t){ 0 })) ||
+		      is_session(c, k))) ||
 		    (t->type == RONDA_PHP_IDENT && t->len == 6 && c->has_globals &&
 		     word(c, k, "global")) ||
 		    (c->n_fns && (t->type == RONDA_PHP_IDENT || t->type == RONDA_PHP_VARIABLE) &&
@@ -970,7 +984,7 @@ static void taint_var(struct ctx *c, size_t vi, unsigned bits, const char *src,
 	size_t len;
 	const unsigned char *nm = ronda_php_tok_name(c->s, &c->t[vi], &len);
 
-	taint_key(c, c->scope[vi], nm, len, bits, src, changed);
+	taint_key(c, var_scope(c, vi), nm, len, bits, src, changed);
 }
 
 
@@ -1837,6 +1851,9 @@ static bool relive(struct ctx *c)
 			if (c->n_props && ((p = this_prop(c, i)) || (i > 0 && op(c, i - 1, "::")))) {
 				nm = ronda_php_tok_name(c->s, &c->t[p ? p : i], &len);
 				e = taint_slot(c, PROP_SCOPE, nm, len, false);
+			} else if (c->n_top && is_session(c, i)) {
+				nm = ronda_php_tok_name(c->s, t, &len);
+				e = taint_slot(c, 0, nm, len, false);
 			} else if (c->n_top && c->has_globals && (nm = globals_key(c, i, &len))) {
 				e = taint_slot(c, 0, nm, len, false);
 			}
