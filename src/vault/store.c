@@ -1853,7 +1853,7 @@ int ronda_store_check(struct ronda_store *s, ronda_store_check_fn fn, void *arg)
 static int remove_loose(struct ronda_store *s, const unsigned char sid[32])
 {
 	char rel[RONDA_HASH_HEX + 1];
-	int dfd, rc;
+	int dfd = -1, rc;
 
 	loose_rel(sid, rel);
 	if ((rc = object_dir(s, rel, false, &dfd)))
