@@ -1016,9 +1016,13 @@ static bool ascii_letter(unsigned char c)
  * What the gate patterns cannot see in an HTML page without gate words:
  * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr"), a
  * symbol or emoji between two Latin letters ("s🎰l🎰o🎰t", "s·l·o·t") and
- * attribute values that try_base64() would decode (mixed-case base64
- * runs).  Accented Latin letters and other scripts are left alone: they
- * are ordinary spelling in most languages.  One pass plus memchr.
+ * attribute values that try_base64() would decode (base64 runs).  Accented
+ * Latin letters and other scripts are left alone: they are ordinary
+ * spelling in most languages.  So is punctuation inside a word ("you’re",
+ * "is&nbsp;allowed" as U+00A0): a visible symbol counts only between two
+ * single letters, which is what the normaliser joins back into a word; an
+ * invisible one (soft hyphen, zero-width) counts anywhere between letters.
+ * One pass plus memchr.
  */
 static bool html_suspect(const unsigned char *s, size_t n)
 {
@@ -1041,25 +1045,49 @@ static bool html_suspect(const unsigned char *s, size_t n)
 			l = 4;
 		else
 			continue;
-		if (i + l < n && ascii_letter(s[i + l]))
+		if (i + l >= n || !ascii_letter(s[i + l]))
+			continue;
+		uint32_t cp = c & (l == 2 ? 0x1Fu : l == 3 ? 0x0Fu : 0x07u);
+		bool valid = true;
+
+		for (size_t k = 1; k < l; k++) {
+			valid &= (s[i + k] & 0xC0) == 0x80;
+			cp = (cp << 6) | (s[i + k] & 0x3Fu);
+		}
+		if (!valid)
+			continue;
+		char out[2];
+		bool look, dia;
+		int fold = ronda_fold_cp(cp, out, &look, &dia);
+
+		if (fold == RONDA_FOLD_HIDDEN || fold == RONDA_FOLD_DROP)
+			return true;
+		if ((i < 2 || !ascii_letter(s[i - 2])) &&
+		    (i + l + 1 >= n || !ascii_letter(s[i + l + 1])))
 			return true;
 	}
+	/* a base64 run: both cases and a digit within its first 64 bytes
+	 * (text encoded in base64 nearly always has one; identifiers and
+	 * paths such as 'WP_Application_Passwords_List_Table' or
+	 * 'libraries/classes/Plugins' have none) */
 	for (const char *quote = "\"'"; *quote; quote++) {
 		for (const unsigned char *q = s, *end = s + n;
 		     (q = memchr(q, *quote, (size_t)(end - q))) != NULL; q++) {
 			size_t run = 0;
 			unsigned kinds = 0;
 
-			while (q + 1 + run < end && run < 32 &&
+			while (q + 1 + run < end && run < 64 &&
 			       ronda_b64_value(q[1 + run]) >= 0) {
 				unsigned char b = q[1 + run];
 
 				kinds |= b >= 'A' && b <= 'Z' ? 1u :
-					 b >= 'a' && b <= 'z' ? 2u : 4u;
+					 b >= 'a' && b <= 'z' ? 2u :
+					 b >= '0' && b <= '9' ? 4u : 0u;
 				run++;
 			}
 			if (run >= 32 && kinds == 7)
 				return true;
+			q += run;
 		}
 	}
 	return false;
