@@ -1012,6 +1012,50 @@ static bool ascii_letter(unsigned char c)
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Do the first bytes base64 decodes from p[0..n) read as text (UTF-8
+ * without control characters, a tenth of slack)?  Character sets
+ * ('abc...XYZ0123'), hashes and identifiers decode to binary. */
+static bool b64_text(const unsigned char *p, size_t n)
+{
+	unsigned char out[48];
+	size_t o = 0, bad = 0, cont = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	n &= ~(size_t)3;
+	for (size_t i = 0; i < n && o < sizeof(out); i++) {
+		acc = (acc << 6) | (uint32_t)ronda_b64_value(p[i]);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	for (size_t i = 0; i < o; i++) {
+		unsigned char b = out[i];
+
+		if (cont) {            /* inside a UTF-8 sequence */
+			if ((b & 0xC0) != 0x80) {
+				bad++;
+				cont = 0;
+			} else {
+				cont--;
+				continue;
+			}
+		}
+		if (b >= 0xC2 && b <= 0xF4)
+			cont = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
+		else if (b >= 0x80 || b == 0x7F || (b < 0x20 && !is_space(b)))
+			bad++;
+	}
+	return o >= 24 && bad * 10 <= o;
+}
+
 /*
  * What the gate patterns cannot see in an HTML page without gate words:
  * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr"), a
@@ -1019,10 +1063,11 @@ static bool ascii_letter(unsigned char c)
  * attribute values that try_base64() would decode (base64 runs).  Accented
  * Latin letters and other scripts are left alone: they are ordinary
  * spelling in most languages.  So is punctuation inside a word ("you’re",
- * "is&nbsp;allowed" as U+00A0): a visible symbol counts only between two
- * single letters, which is what the normaliser joins back into a word; an
- * invisible one (soft hyphen, zero-width) counts anywhere between letters.
- * One pass plus memchr.
+ * "is&nbsp;allowed" as U+00A0, "\\nЗапись" in a PHP string): a visible
+ * symbol counts only between single letters in a chain ("s·l·o"), which is
+ * what the normaliser joins back into a word; an invisible one (soft
+ * hyphen, zero-width) counts anywhere between letters.  A base64 run counts
+ * when what it decodes to starts like text.  One pass plus memchr.
  */
 static bool html_suspect(const unsigned char *s, size_t n)
 {
@@ -1031,6 +1076,9 @@ static bool html_suspect(const unsigned char *s, size_t n)
 		size_t l;
 
 		if (c < 0xC2 || !ascii_letter(s[i - 1]))
+			continue;
+		/* "\\nЗапись": the letter ends an escape sequence */
+		if (i >= 2 && s[i - 2] == '\\')
 			continue;
 		/* Greek and Cyrillic letters (lead bytes CE..D1) */
 		if (c >= 0xCE && c <= 0xD1)
@@ -1062,14 +1110,16 @@ static bool html_suspect(const unsigned char *s, size_t n)
 
 		if (fold == RONDA_FOLD_HIDDEN || fold == RONDA_FOLD_DROP)
 			return true;
-		if ((i < 2 || !ascii_letter(s[i - 2])) &&
-		    (i + l + 1 >= n || !ascii_letter(s[i + l + 1])))
+		/* s·l·o·t: a single letter, the symbol, a single letter and
+		 * more of the same ("I’m asked" stops at the space) */
+		if ((i < 2 || !ascii_letter(s[i - 2])) && i + l + 1 < n &&
+		    !ascii_letter(s[i + l + 1]) && !is_space(s[i + l + 1]))
 			return true;
 	}
 	/* a base64 run: both cases and a digit within its first 64 bytes
 	 * (text encoded in base64 nearly always has one; identifiers and
 	 * paths such as 'WP_Application_Passwords_List_Table' or
-	 * 'libraries/classes/Plugins' have none) */
+	 * 'libraries/classes/Plugins' have none), decoding to text */
 	for (const char *quote = "\"'"; *quote; quote++) {
 		for (const unsigned char *q = s, *end = s + n;
 		     (q = memchr(q, *quote, (size_t)(end - q))) != NULL; q++) {
@@ -1085,7 +1135,7 @@ static bool html_suspect(const unsigned char *s, size_t n)
 					 b >= '0' && b <= '9' ? 4u : 0u;
 				run++;
 			}
-			if (run >= 32 && kinds == 7)
+			if (run >= 32 && kinds == 7 && b64_text(q + 1, run))
 				return true;
 			q += run;
 		}
