@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/detector.h"
 #include "core/error.h"
@@ -1012,6 +1015,12 @@ static bool ascii_letter(unsigned char c)
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
+static inline bool b64_char(unsigned char c)
+{
+	return ascii_letter(c) || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '/' || c == '-' || c == '_';
+}
+
 static bool is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -1072,6 +1081,19 @@ static bool b64_text(const unsigned char *p, size_t n)
 static bool html_suspect(const unsigned char *s, size_t n)
 {
 	for (size_t i = 1; i + 1 < n; i++) {
+#ifdef __SSE2__
+		/* 16 bytes at a time over ASCII: only bytes >= 0xC2 matter */
+		if (n - i >= 17) {
+			unsigned m = (unsigned)_mm_movemask_epi8(
+				_mm_loadu_si128((const __m128i *)(s + i)));
+
+			if (!m) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(m);
+		}
+#endif
 		unsigned char c = s[i];
 		size_t l;
 
@@ -1127,7 +1149,7 @@ static bool html_suspect(const unsigned char *s, size_t n)
 			unsigned kinds = 0;
 
 			while (q + 1 + run < end && run < 64 &&
-			       ronda_b64_value(q[1 + run]) >= 0) {
+			       b64_char(q[1 + run])) {
 				unsigned char b = q[1 + run];
 
 				kinds |= b >= 'A' && b <= 'Z' ? 1u :
