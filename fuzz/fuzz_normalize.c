@@ -2,12 +2,14 @@
  * fuzz_normalize.c — libFuzzer target for the text normaliser, the lexicon
  * matcher and the HTML tag iterator: any bytes, every option combination;
  * the output must stay in the normalised alphabet and within its bound, the
- * offset map must point inside the input and never go backwards, and every
- * lexicon hit must lie inside the text.
+ * offset map must point inside the input and never go backwards, every
+ * lexicon hit must lie inside the text, and the fast paths must agree with
+ * the reference (per-character) path unit for unit.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/buf.h"
 #include "text/html.h"
@@ -56,6 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		ronda_lexicon_scan(lexicon, n.text, n.len, on_hit, &n);
+		/* the fast paths (SIMD blocks, block moves) must give what
+		 * the plain per-character path gives */
+		struct ronda_norm r;
+
+		ronda_norm_init(&r, 1 + size / 2);
+		ronda_norm_run(&r, data, size, opts | RONDA_NORM__REFERENCE);
+		if (r.len != n.len || memcmp(r.text, n.text, n.len) ||
+		    memcmp(r.map, n.map, n.len * sizeof(*n.map)) ||
+		    memcmp(r.flags, n.flags, n.len) || r.truncated != n.truncated ||
+		    r.n_folded != n.n_folded || r.n_hidden != n.n_hidden ||
+		    r.n_joined != n.n_joined || r.n_leet != n.n_leet ||
+		    r.n_entities != n.n_entities)
+			abort();
+		ronda_norm_release(&r);
 	}
 	ronda_norm_release(&n);
 

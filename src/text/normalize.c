@@ -15,6 +15,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/detector.h"
 #include "core/error.h"
@@ -514,6 +517,10 @@ static const char *const accent_suffix[] = {
 };
 
 /* Parse an entity at s[0] == '&'; returns bytes consumed (0: not one). */
+/* parse_entity()'s mark for "&eacute;" and the like: the letter, accented;
+ * above every code point (numeric entities reach U+10FFFF) */
+#define ENT_ACCENTED 0x80000000u
+
 static size_t parse_entity(const unsigned char *s, size_t len, uint32_t *cp)
 {
 	size_t i = 1;
@@ -566,7 +573,7 @@ static size_t parse_entity(const unsigned char *s, size_t len, uint32_t *cp)
 		for (size_t j = 0; j < ARRAY_SIZE(accent_suffix); j++) {
 			if (!strcmp(name + 1, accent_suffix[j])) {
 				/* pick an accented code point of that letter */
-				*cp = 0x100000u | (uint32_t)lower((unsigned char)name[0]);
+				*cp = ENT_ACCENTED | (uint32_t)lower((unsigned char)name[0]);
 				return i + 1;
 			}
 		}
@@ -656,15 +663,89 @@ static size_t run_ascii(struct p1 *p, const unsigned char *s, size_t len,
 	size_t brk_run = p->brk_run;
 	uint8_t pending = p->pending;
 
+#ifdef __SSE2__
+	/*
+	 * 16 bytes at a time while a block has nothing for the careful path:
+	 * classified and lower-cased at once; every byte is one unit unless
+	 * emit() would drop it (the fifth break of a run and on, counting the
+	 * run the block starts in), and then the kept units are packed.
+	 */
+	if (!p->ref) {
+		const __m128i a = _mm_set1_epi8('a'), z25 = _mm_set1_epi8(25),
+			      zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9),
+			      lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&'),
+			      bit5 = _mm_set1_epi8(0x20), step = _mm_set_epi32(3, 2, 1, 0),
+			      four = _mm_set1_epi32(4), zeros = _mm_setzero_si128();
+
+		while (end - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+			unsigned slow = (unsigned)_mm_movemask_epi8(_mm_or_si128(x,
+				_mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, amp))));
+
+			if (slow)
+				break;
+			__m128i low = _mm_or_si128(x, bit5);
+			__m128i l = _mm_sub_epi8(low, a), d = _mm_sub_epi8(x, zero);
+			__m128i alnum = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z25), l),
+						     _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
+			unsigned brk = ~(unsigned)_mm_movemask_epi8(alnum) & 0xFFFFu;
+			/* the block's breaks above four bits of carried run */
+			unsigned carry = (unsigned)MIN(brk_run, (size_t)MAX_BREAK_RUN);
+			uint32_t v = (brk << 4) | (((1u << carry) - 1u) << (4 - carry));
+
+			__m128i out = _mm_or_si128(_mm_and_si128(alnum, low),
+						   _mm_andnot_si128(alnum, bit5));
+			/* a break is dropped when it and the four units
+			 * before it (carried run included) are all breaks */
+			uint32_t drop = (v & (v << 1) & (v << 2) & (v << 3) & (v << 4)) >> 4 & 0xFFFFu;
+
+			if (drop) {
+				unsigned char tmp[16];
+				unsigned keep = ~drop & 0xFFFFu;
+
+				_mm_storeu_si128((__m128i *)tmp, out);
+				while (keep) {
+					unsigned k = (unsigned)__builtin_ctz(keep);
+
+					text[nu] = (char)tmp[k];
+					map[nu] = (uint32_t)(i + k);
+					flags[nu] = k == 0 && !(brk & 1) ? pending : 0;
+					nu++;
+					keep &= keep - 1;
+				}
+				pending = 0;
+				brk_run = brk == 0xFFFFu ? brk_run + 16 :
+					  (size_t)__builtin_clz(~brk & 0xFFFFu) - 16;
+				i += 16;
+				continue;
+			}
+			_mm_storeu_si128((__m128i *)(text + nu), out);
+			__m128i m = _mm_add_epi32(_mm_set1_epi32((int)(uint32_t)i), step);
+
+			for (int k = 0; k < 4; k++) {
+				_mm_storeu_si128((__m128i *)(map + nu + 4 * k), m);
+				m = _mm_add_epi32(m, four);
+			}
+			_mm_storeu_si128((__m128i *)(flags + nu), zeros);
+			if (!(brk & 1))
+				flags[nu] = pending;
+			pending = 0;
+			brk_run = (size_t)__builtin_clz(~brk & 0xFFFFu) - 16;
+			nu += 16;
+			i += 16;
+		}
+	}
+#endif
 	for (; i < end; i++) {
 		unsigned char c = s[i];
+
 		unsigned k = kind[c];
 
 		if (k == K_SLOW)
 			break;
 		size_t is_brk = k == K_BREAK;
 
-		/* a break resets nothing but counts; a letter resets the count */
+		/* a break counts; a letter resets the count */
 		brk_run = (brk_run + 1) & (0 - is_brk);
 		/* letters and digits lower-case with | 0x20; BRK is 0x20 */
 		text[nu] = (char)(((c | 0x20u) & (unsigned)(is_brk - 1)) | (unsigned)BRK);
@@ -742,7 +823,7 @@ static void pass1(struct p1 *p, const unsigned char *s, size_t len,
 
 			if (n) {
 				p->n->n_entities++;
-				if (cp & 0x100000u) {
+				if (cp & ENT_ACCENTED) {
 					/* named letter with a diacritic */
 					emit(p, (char)(cp & 0x7F), (uint32_t)i,
 					     RONDA_NF_ENTITY | RONDA_NF_DIACRITIC);

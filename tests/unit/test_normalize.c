@@ -168,6 +168,9 @@ static void test_entities(void **st)
 	CHECK("&bogus; &#; &#xZZ;", 0, "bogus xzz");
 	CHECK("ab&lt;cd&gt;ef", RONDA_NORM_STRIP_TAGS, "ab cd ef");   /* decoded < is text */
 	CHECK("&#99999999999;x", 0, "x");
+	/* plane 16 (U+100000..U+10FFFF, private use) is not the accented-
+	 * letter mark: U+100047 once came out as an upper-case 'G' */
+	CHECK("ab&#1048647;cd ef&#x10FFFF;", 0, "ab cd ef");
 	CHECK("x", RONDA_NORM_NO_ENTITIES, "x");
 	CHECK("&#115;lot", RONDA_NORM_NO_ENTITIES, "115 lot");
 }
@@ -371,6 +374,25 @@ static void test_fast_paths(void **st)
 		for (size_t o = 0; o < ARRAY_SIZE(optsv); o++)
 			same_as_reference(buf, len, optsv[o],
 					  caps[(size_t)round % ARRAY_SIZE(caps)]);
+	}
+	/* plain ASCII with long and short break runs at every alignment:
+	 * the 16-byte blocks of pass 1, the runs they carry in and out, the
+	 * output cap falling inside a block */
+	static const char ascii[] = "aZ9 .-\n\t_!x";
+
+	for (int round = 0; round < 3000; round++) {
+		size_t len = (size_t)(round % 150) + 1;
+
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* long runs of one byte half of the time */
+			if (i && (seed >> 20) % 2)
+				buf[i] = buf[i - 1];
+			else
+				buf[i] = (unsigned char)ascii[(seed >> 8) % (sizeof(ascii) - 1)];
+		}
+		same_as_reference(buf, len, (unsigned)round % 2 ? RONDA_NORM_STRIP_TAGS : 0,
+				  (size_t)round % 7 == 0 ? 1 + (size_t)round % 40 : 0);
 	}
 	/* every single byte and every byte pair, on its own and in a word */
 	for (unsigned c = 0; c < 256; c++) {
