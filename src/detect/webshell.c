@@ -588,6 +588,20 @@ static const char *const fetchers[] = {
 	"stream_get_contents", "fgets", "fread", NULL,
 };
 
+/* Does p[0..n) hold "://"?  (memmem's setup costs more than the search
+ * on the short literals it is asked about, one per string in a file) */
+static bool has_scheme_sep(const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p, *end = p + n;
+
+	while ((q = memchr(q, ':', (size_t)(end - q))) != NULL) {
+		if (end - q >= 3 && q[1] == '/' && q[2] == '/')
+			return true;
+		q++;
+	}
+	return false;
+}
+
 /* A string literal whose first 10 bytes hold "http://", "https://" or
  * "ftp://" (after the quote, a 'b' prefix or a little space). */
 static bool url_near_start(const unsigned char *p, size_t len)
@@ -899,7 +913,7 @@ static bool mark_live(struct ctx *c)
 			break;
 		case RONDA_PHP_STRING:
 		case RONDA_PHP_DQSTRING:
-			src = t->len >= 8 && (memmem(p, t->len, "://", 3) ||
+			src = t->len >= 8 && (has_scheme_sep(p, t->len) ||
 					      ((t->flags & RONDA_PHP_TF_INTERP) &&
 					       memmem(p, t->len, "$_", 2)));
 			break;
