@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -1166,22 +1167,51 @@ static bool html_suspect(const unsigned char *s, size_t n)
 }
 
 /* Does an HTML page hide anything (the ways html_pass() knows)?  Used
- * only to let a word-suffix brand (NAGABET) in on its own. */
+ * only to let a word-suffix brand (NAGABET) in on its own.  One pass over
+ * the ':' of the file: a CSS declaration that hides (display:none,
+ * visibility:hidden, a zero size or opacity, an offset of -999...), or a
+ * marquee. */
 static bool html_hides(const struct ronda_file *f)
 {
-	static const char *const marks[] = {
-		"display:none", "display: none", "visibility:hidden",
-		"visibility: hidden", "font-size:0", "font-size: 0",
-		"opacity:0", "opacity: 0", "-999", "<marquee",
-		"height:0", "height: 0", "width:0", "width: 0",
+	static const struct { const char *prop, *value; } decls[] = {
+		{ "display", "none" }, { "visibility", "hidden" },
+		{ "font-size", "0" }, { "opacity", "0" }, { "height", "0" },
+		{ "width", "0" },
 	};
+	const unsigned char *s = f->data, *end = f->data + f->len, *q = s;
 
 	if (f->cls.type != RONDA_FT_HTML && !(f->cls.flags & RONDA_CF_HTML))
 		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
-		if (ronda_memcasemem(f->data, f->len, marks[i]) < f->len)
+	while ((q = memchr(q, ':', (size_t)(end - q))) != NULL) {
+		const unsigned char *v = q + 1, *n = q;
+		char name[12];
+		size_t nl = 0;
+
+		q++;
+		if (v < end && *v == ' ')
+			v++;
+		/* off-screen: left:-9999px, text-indent: -999em, margin... */
+		if (end - v >= 4 && !memcmp(v, "-999", 4))
 			return true;
-	return false;
+		if (n > s && n[-1] == ' ')
+			n--;
+		while (n > s && nl < sizeof(name) - 1 &&
+		       (ascii_letter(n[-1]) || n[-1] == '-'))
+			n--, nl++;
+		if (!nl || (n > s && (ascii_letter(n[-1]) || n[-1] == '-')))
+			continue;
+		for (size_t k = 0; k < nl; k++)
+			name[k] = (char)(n[k] | 0x20);
+		name[nl] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(decls); i++) {
+			size_t vl = strlen(decls[i].value);
+
+			if (!strcmp(name, decls[i].prop) && (size_t)(end - v) >= vl &&
+			    !strncasecmp((const char *)v, decls[i].value, vl))
+				return true;
+		}
+	}
+	return ronda_memcasemem(f->data, f->len, "<marquee") < f->len;
 }
 
 static bool worth_a_look(const struct ronda_file *f,
