@@ -281,6 +281,113 @@ static void test_hostile(void **state)
 }
 
 /* A megabyte of nested "{${{$" must still lex in linear time. */
+/* Reference for a quoted token: the byte-at-a-time scan the lexer had
+ * before it skipped plain runs 16 bytes at a time.  Returns the raw
+ * length from the opening quote; *interp, *unterminated as flagged. */
+static size_t ref_complex(const char *s, size_t i, size_t n)
+{
+	unsigned depth = 0;
+
+	for (; i < n; i++) {
+		if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}') {
+			if (--depth == 0)
+				return i + 1;
+		} else if (s[i] == '\'' || s[i] == '"') {
+			char c = s[i++];
+			while (i < n && s[i] != c)
+				i += s[i] == '\\' ? 2 : 1;
+			if (i >= n)
+				return n;
+		}
+	}
+	return n;
+}
+
+static size_t ref_quoted(const char *s, size_t n, bool *interp, bool *unterm)
+{
+	char q = s[0];
+	size_t i = 1;
+
+	*interp = *unterm = false;
+	while (i < n && s[i] != q) {
+		size_t k = 0;
+		unsigned char c1 = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+
+		if (s[i] == '\\') {
+			i += 2;
+			continue;
+		}
+		if (q != '\'' && s[i] == '$' && i + 1 < n &&
+		    (c1 == '_' || ((c1 | 0x20) >= 'a' && (c1 | 0x20) <= 'z') || c1 >= 0x80))
+			k = 2;
+		else if (q != '\'' && s[i] == '$' && i + 1 < n && c1 == '{')
+			k = ref_complex(s, i + 1, n) - i;
+		else if (q != '\'' && s[i] == '{' && c1 == '$' && i + 1 < n)
+			k = ref_complex(s, i, n) - i;
+		if (k) {
+			*interp = true;
+			i += k;
+			continue;
+		}
+		i++;
+	}
+	if (i >= n) {
+		*unterm = true;
+		return n;
+	}
+	return i + 1;
+}
+
+/* Quoted bodies are skipped 16 bytes at a time up to a quote, backslash,
+ * '$' or '{': every such byte at every offset of bodies around the
+ * 16-byte blocks, closed or cut off at the end, lexes as the reference. */
+static void test_quoted_runs(void **state)
+{
+	static const char quotes[] = "'\"`";
+	static const char *const specials[] = {
+		"\\", "\\'", "\\\"", "$", "$a", "${", "{$x}", "{", "}", "'", "\"",
+		"`", "${'}'}", "\\\\", "\xc3\xa9", "{$a[\"x\"]}", "{$a['}']}",
+		"{ {$a[\"}\"]}", "${a[\"`\"]}",
+	};
+	char buf[160];
+
+	(void)state;
+	for (size_t qi = 0; qi < 3; qi++) {
+		for (size_t sp = 0; sp < ARRAY_SIZE(specials); sp++) {
+			for (size_t len = 0; len < 40; len++) {
+				for (size_t at = 0; at <= len; at++) {
+					for (int closed = 0; closed < 2; closed++) {
+						struct ronda_php_lexer lx;
+						struct ronda_php_tok t;
+						size_t n = 0, sl = strlen(specials[sp]), want;
+						bool interp, unterm;
+
+						buf[n++] = quotes[qi];
+						for (size_t k = 0; k < len; k++) {
+							if (k == at) {
+								memcpy(buf + n, specials[sp], sl);
+								n += sl;
+							}
+							buf[n++] = (char)('a' + k % 26);
+						}
+						if (closed)
+							buf[n++] = quotes[qi];
+						want = ref_quoted(buf, n, &interp, &unterm);
+						ronda_php_lex_init(&lx, buf, n, RONDA_PHP_LEX_CODE);
+						assert_true(ronda_php_lex_next(&lx, &t));
+						assert_int_equal(t.off, 0);
+						assert_int_equal(t.len, want);
+						assert_int_equal(!!(t.flags & RONDA_PHP_TF_INTERP), interp);
+						assert_int_equal(!!(t.flags & RONDA_PHP_TF_UNTERMINATED), unterm);
+					}
+				}
+			}
+		}
+	}
+}
+
 static void test_linear(void **state)
 {
 	size_t n = 1 << 20;
@@ -316,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_heredoc),
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_quoted_runs),
 		cmocka_unit_test(test_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
