@@ -127,8 +127,8 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 	pthread_once(&filters_once, build_filters);
 	err |= ronda_pattern_add(di, sinks, RONDA_PAT_CASELESS, P_SINK);
 	err |= ronda_pattern_add(di, "`", RONDA_PAT_LITERAL | RONDA_PAT_SINGLE, P_SINK);
-	err |= ronda_pattern_add(di, "\\$[A-Za-z_][A-Za-z0-9_]*\\s*(\\[[^\\]\\n]{0,64}\\]\\s*)?\\(",
-				 RONDA_PAT_SINGLE, P_SINK);
+	/* a variable call ($f(...), $a['k'](...)) is a sink too: see
+	 * has_variable_call, checked only when no sink word was found */
 	err |= ronda_pattern_add(di,
 		"\\b(base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|"
 		"strrev|hex2bin|urldecode|rawurldecode|convert_uudecode)\\b",
@@ -2343,6 +2343,54 @@ static void build_filters(void)
 		nf_add(&call_names, fo[k].name);
 }
 
+/*
+ * Whether the content matches \$[A-Za-z_][A-Za-z0-9_]*\s*(\[[^\]\n]{0,64}\]\s*)?\(
+ * (\s: [\t\n\v\f\r ]). This was a pattern of the common database, the most
+ * expensive one on PHP (every '$' starts it, there is no literal to wait for)
+ * while only its presence counted, and only in the few PHP files without a
+ * sink or decoder word. Linear: a '$' scans its name, the blanks after it
+ * and at most 65 bytes of brackets; no two names share those blanks.
+ */
+static bool ws_space(unsigned char ch)
+{
+	return ch == ' ' || (ch >= '\t' && ch <= '\r');
+}
+
+static bool ws_name_start(unsigned char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
+}
+
+static bool has_variable_call(const unsigned char *s, size_t len)
+{
+	const unsigned char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '$', (size_t)(end - p))) != NULL) {
+		const unsigned char *q = ++p;
+
+		if (q == end || !ws_name_start(*q))
+			continue;
+		while (q < end && (ws_name_start(*q) || (*q >= '0' && *q <= '9')))
+			q++;
+		while (q < end && ws_space(*q))
+			q++;
+		if (q < end && *q == '[') {
+			const unsigned char *b = q + 1, *lim = b + MIN((size_t)(end - b), (size_t)65);
+
+			while (b < lim && *b != ']' && *b != '\n')
+				b++;
+			if (b == lim || *b != ']')
+				continue;
+			q = b + 1;
+			while (q < end && ws_space(*q))
+				q++;
+		}
+		if (q < end && *q == '(')
+			return true;
+	}
+	return false;
+}
+
 static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *hits)
 {
 	struct ctx c;
@@ -2353,6 +2401,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 
 	if (f->cls.type != RONDA_FT_PHP)
 		return RONDA_OK;
+	if (!structural)
+		structural = has_variable_call(f->data, f->len);
 	memset(&c, 0, sizeof(c));
 	c.f = f;
 	c.s = f->data;
