@@ -358,7 +358,8 @@ static int on_match(unsigned int id, unsigned long long from,
 		h->overflow = true;
 		return 0;
 	}
-	h->v = xgrow(h->v, &h->alloc, h->n + 1, sizeof(*h->v));
+	if (h->n == h->alloc)
+		h->v = xgrow(h->v, &h->alloc, MAX(h->n + 1, (size_t)256), sizeof(*h->v));
 	h->v[h->n].det = p->det;
 	h->v[h->n].id = p->local_id;
 	h->v[h->n].end = to;
@@ -409,14 +410,60 @@ const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
 	return NULL;
 }
 
+/*
+ * Group the hits by detector, each group ordered by end offset, then local
+ * id (the order cmp_hit gives), into out[start[d]..start[d + 1]).
+ * vectorscan reports most matches in order of end offset (on PHP a few per
+ * file come late), so a stable counting sort by detector with an insertion
+ * sort inside each group costs little; past a budget of moves (hostile
+ * input) the general sort is used instead. False when the budget ran out.
+ */
+static bool group_by_det(const struct hitset *hs, size_t n_dets,
+			 struct ronda_hit *out, size_t *start, size_t *next)
+{
+	size_t budget = 4 * hs->n + 256;
+
+	memset(start, 0, (n_dets + 1) * sizeof(*start));
+	for (size_t i = 0; i < hs->n; i++)
+		start[hs->v[i].det + 1]++;
+	for (size_t d = 0; d < n_dets; d++) {
+		start[d + 1] += start[d];
+		next[d] = start[d];
+	}
+	for (size_t i = 0; i < hs->n; i++) {
+		unsigned d = hs->v[i].det;
+		size_t k = next[d]++;
+		struct ronda_hit h = { hs->v[i].id, hs->v[i].end };
+
+		while (k > start[d] && (out[k - 1].end > h.end ||
+					(out[k - 1].end == h.end && out[k - 1].id > h.id))) {
+			if (budget-- == 0)
+				return false;
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = h;
+	}
+	return true;
+}
+
+static void group_hits(struct hitset *hs, size_t n_dets, struct ronda_hit *out,
+		       size_t *start, size_t *next)
+{
+	if (!group_by_det(hs, n_dets, out, start, next)) {
+		qsort(hs->v, hs->n, sizeof(*hs->v), cmp_hit);
+		(void)group_by_det(hs, n_dets, out, start, next);   /* no moves */
+	}
+}
+
 /* Run the matcher and every detector over one layer. */
 static int run_layer(struct ronda_file *f)
 {
 	struct worker *w = f->priv->w;
 	struct ronda_engine *e = w->s->e;
 	struct hitset hs = { 0 };
-	struct ronda_hit *mine = NULL;
-	size_t alloc_mine = 0;
+	struct ronda_hit *grouped = NULL;
+	size_t *start = NULL;
 	int rc = RONDA_OK;
 
 	if (e->db && f->len) {
@@ -430,32 +477,28 @@ static int run_layer(struct ronda_file *f)
 			w->pat_count[w->touched[i]] = 0;
 		w->n_touched = 0;
 		w->cur = saved;
-		if (hs.n > 1)
-			qsort(hs.v, hs.n, sizeof(*hs.v), cmp_hit);
+		if (hs.n) {
+			grouped = xmalloc(hs.n * sizeof(*grouped));
+			start = xmalloc((2 * e->n_dets + 1) * sizeof(*start));
+			group_hits(&hs, e->n_dets, grouped, start, start + e->n_dets + 1);
+		}
 	}
-	for (size_t d = 0, k = 0; d < e->n_dets; d++) {
+	for (size_t d = 0; d < e->n_dets; d++) {
 		struct ronda_hits hits = { NULL, 0, hs.overflow };
-		size_t start = k;
 
-		while (k < hs.n && hs.v[k].det == d)
-			k++;
 		if (!e->dets[d]->scan)
 			continue;
-		if (k > start) {
-			mine = xgrow(mine, &alloc_mine, k - start, sizeof(*mine));
-			for (size_t i = start; i < k; i++) {
-				mine[i - start].id = hs.v[i].id;
-				mine[i - start].end = hs.v[i].end;
-			}
-			hits.v = mine;
-			hits.n = k - start;
+		if (start && start[d + 1] > start[d]) {
+			hits.v = grouped + start[d];
+			hits.n = start[d + 1] - start[d];
 		}
 		rc = e->dets[d]->scan(e->states[d], f, &hits);
 		if (rc == RONDA_ENOMEM)
 			break;
 		rc = RONDA_OK;  /* a detector's trouble with one file is not fatal */
 	}
-	free(mine);
+	free(grouped);
+	free(start);
 	free(hs.v);
 	return rc;
 }
