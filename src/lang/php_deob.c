@@ -42,12 +42,17 @@ struct arr;
 struct val {
 	enum ronda_php_val_type type;
 	unsigned n_steps;
-	unsigned char *s;      /* STR: malloc'd, NUL-terminated */
+	unsigned char *s;      /* STR: malloc'd, NUL-terminated, unless ext */
 	size_t len;
 	long long i;           /* INT */
 	struct arr *a;         /* ARRAY */
 	size_t src_len;
 	unsigned pieces;
+	bool ext;              /* s is the body of a plain '...' literal in the
+				  source: not owned, not NUL-terminated (the
+				  closing quote follows); val_own() copies it
+				  before anything writes to it or keeps it
+				  beyond the run */
 	char chain[RONDA_PHP_CHAIN_MAX];
 };
 
@@ -64,6 +69,7 @@ struct elem {
 	char *key;             /* string key, or NULL for an integer key */
 	size_t key_len;
 	uint32_t key_hash;     /* hash_name(key): most compares stop here */
+	bool key_ext;          /* key points into the source (struct val.ext) */
 	long long ikey;
 	struct val v;
 };
@@ -120,7 +126,8 @@ static void arr_free(struct arr *a)
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
-		free(a->v[i].key);
+		if (!a->v[i].key_ext)
+			free(a->v[i].key);
 		val_release(&a->v[i].v);
 	}
 	free(a->v);
@@ -130,7 +137,8 @@ static void arr_free(struct arr *a)
 
 static void val_release(struct val *v)
 {
-	free(v->s);
+	if (!v->ext)
+		free(v->s);
 	arr_free(v->a);
 	val_clear(v);
 }
@@ -146,7 +154,9 @@ static struct arr *arr_copy(const struct arr *a)
 	c->alloc = c->n = a->n;
 	c->v = xmalloc((a->n ? a->n : 1) * sizeof(*c->v));   /* all set below */
 	for (size_t i = 0; i < a->n; i++) {
-		c->v[i].key = a->v[i].key ? xmemdup(a->v[i].key, a->v[i].key_len + 1) : NULL;
+		c->v[i].key_ext = a->v[i].key_ext;
+		c->v[i].key = a->v[i].key && !a->v[i].key_ext ?
+			xmemdup(a->v[i].key, a->v[i].key_len + 1) : a->v[i].key;
 		c->v[i].key_len = a->v[i].key_len;
 		c->v[i].key_hash = a->v[i].key_hash;
 		c->v[i].ikey = a->v[i].ikey;
@@ -158,7 +168,7 @@ static struct arr *arr_copy(const struct arr *a)
 static void val_copy(struct val *dst, const struct val *src)
 {
 	*dst = *src;
-	if (src->s)
+	if (src->s && !src->ext)   /* a literal's body is shared */
 		dst->s = xmemdup(src->s, src->len + 1);
 	if (src->a)
 		dst->a = arr_copy(src->a);
@@ -177,6 +187,16 @@ static void val_take(struct val *dst, struct val *src)
 	}
 	*dst = *src;
 	val_clear(src);
+}
+
+/* Make v's string its own (malloc'd, NUL-terminated) before it is
+ * written to or handed out. */
+static void val_own(struct val *v)
+{
+	if (v->ext) {
+		v->s = v->s ? (unsigned char *)dupn(v->s, v->len) : NULL;
+		v->ext = false;
+	}
 }
 
 static void val_str(struct val *v, unsigned char *s, size_t len)
@@ -467,6 +487,8 @@ static unsigned char *dec_uu(const unsigned char *s, size_t n, size_t *out)
 /* ---- the evaluator ---- */
 
 static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out);
+static bool eval_binary(struct ronda_php_deob *d, size_t *i, struct val *out,
+			unsigned min);
 
 static inline __attribute__((always_inline)) const struct ronda_php_tok *tok(struct ronda_php_deob *d, size_t i)
 {
@@ -514,7 +536,10 @@ static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
 		n = t->len - 2;
 		if (!charge(d, n))
 			return false;
-		val_str(out, (unsigned char *)dupn(d->src + t->off + 1, n), n);
+		/* the body stays in the source until something keeps or
+		 * changes it: keys and values read or stored, never copied */
+		val_str(out, (unsigned char *)(d->src + t->off + 1), n);
+		out->ext = true;
 		out->src_len = t->len;
 		out->pieces = 1;
 		(*i)++;
@@ -668,11 +693,11 @@ static struct elem *arr_find_str(struct arr *a, const char *key, size_t len,
 }
 
 /* key: a string key (NULL: integer key ikey, or the next one if !has_key);
- * a new element takes *owned_key when it is non-NULL (it must hold key),
- * else copies key. */
+ * a new element takes *owned_key when it is non-NULL (it must hold key;
+ * key_ext: it points into the source), else copies key. */
 static void arr_push(struct arr *a, const char *key, size_t key_len,
 		     long long ikey, bool has_key, struct val *v,
-		     unsigned char **owned_key)
+		     unsigned char **owned_key, bool key_ext)
 {
 	struct elem *e = NULL;
 	uint32_t h = key ? hash_name(key, key_len) : 0;
@@ -708,10 +733,12 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 	e->key = NULL;
 	e->key_len = 0;
 	e->key_hash = 0;
+	e->key_ext = false;
 	e->ikey = 0;
 	if (has_key && key) {
 		if (owned_key && *owned_key) {
 			e->key = (char *)*owned_key;
+			e->key_ext = key_ext;
 			*owned_key = NULL;
 		} else {
 			e->key = dupn(key, key_len);
@@ -734,9 +761,9 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 static void arr_set(struct arr *a, struct val *k, struct val *v)
 {
 	if (!k) {
-		arr_push(a, NULL, 0, 0, false, v, NULL);
+		arr_push(a, NULL, 0, 0, false, v, NULL, false);
 	} else if (k->type == RONDA_PHP_V_INT) {
-		arr_push(a, NULL, 0, k->i, true, v, NULL);
+		arr_push(a, NULL, 0, k->i, true, v, NULL, false);
 	} else {
 		long long ik;
 		size_t j = 0;
@@ -745,9 +772,9 @@ static void arr_set(struct arr *a, struct val *k, struct val *v)
 		for (j = 0; numeric && j < k->len; j++)
 			numeric = k->s[j] >= '0' && k->s[j] <= '9';
 		if (numeric && (k->len == 1 || k->s[0] != '0') && to_int(k, &ik))
-			arr_push(a, NULL, 0, ik, true, v, NULL);
+			arr_push(a, NULL, 0, ik, true, v, NULL, false);
 		else
-			arr_push(a, (const char *)k->s, k->len, 0, true, v, &k->s);
+			arr_push(a, (const char *)k->s, k->len, 0, true, v, &k->s, k->ext);
 	}
 }
 
@@ -846,8 +873,7 @@ static bool index_val(struct val *v, struct val *idx)
 			k += (long long)v->len;
 		if (k < 0 || (size_t)k >= v->len)
 			return false;
-		val_str(&r, xmemdup(v->s + k, 2), 1);
-		r.s[1] = '\0';
+		val_str(&r, (unsigned char *)dupn(v->s + k, 1), 1);
 		memcpy(r.chain, v->chain, sizeof(r.chain));
 		r.n_steps = v->n_steps;
 		r.src_len = v->src_len;
@@ -978,7 +1004,7 @@ static bool fn_str_replace(struct ronda_php_deob *d, struct val *a, struct val *
 
 	if (!is_str(&a[2]))
 		return false;
-	cur = xmemdup(a[2].s, a[2].len + 1);
+	cur = (unsigned char *)dupn(a[2].s, a[2].len);
 	n = a[2].len;
 	if (a[0].type == RONDA_PHP_V_ARRAY) {
 		for (size_t k = 0; k < a[0].a->n; k++) {
@@ -1113,7 +1139,7 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 		if (!(o = dec_zlib(d, a[0].s, a[0].len, wb, &on)))
 			return false;
 	} else if (!strcmp(name, "str_rot13")) {
-		o = xmemdup(a[0].s, a[0].len + 1);
+		o = (unsigned char *)dupn(a[0].s, a[0].len);
 		on = a[0].len;
 		for (size_t k = 0; k < on; k++) {
 			unsigned char c = o[k];
@@ -1145,7 +1171,7 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 		o = dec_uu(a[0].s, a[0].len, &on);
 	} else if (!strcmp(name, "strtolower") || !strcmp(name, "strtoupper")) {
 		bool up = name[3] == 'u';
-		o = xmemdup(a[0].s, a[0].len + 1);
+		o = (unsigned char *)dupn(a[0].s, a[0].len);
 		on = a[0].len;
 		for (size_t k = 0; k < on; k++) {
 			if (!up && o[k] >= 'A' && o[k] <= 'Z') o[k] += 32;
@@ -1159,11 +1185,11 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 			while (e > b && strchr(" \t\n\r\v", a[0].s[e - 1]) && a[0].s[e - 1])
 				e--;
 		}
-		o = xmemdup(a[0].s + b, e - b + 1);
+		o = (unsigned char *)dupn(a[0].s + b, e - b);
 		on = e - b;
 	} else if (!strcmp(name, "strtr")) {
 		size_t m = MIN(a[1].len, a[2].len);
-		o = xmemdup(a[0].s, a[0].len + 1);
+		o = (unsigned char *)dupn(a[0].s, a[0].len);
 		on = a[0].len;
 		for (size_t k = 0; k < on; k++) {
 			const unsigned char *hit = memchr(a[1].s, o[k], m);
@@ -1410,73 +1436,42 @@ static bool eval_unary(struct ronda_php_deob *d, size_t *i, struct val *out)
 	}
 }
 
-static bool eval_mul(struct ronda_php_deob *d, size_t *i, struct val *out)
+/* Binary operators, by binding (PHP 8: '*' '%' over '+' '-' over '.'
+ * over '^'); 0: not one the evaluator knows. */
+enum { L_NONE = 0, L_XOR, L_CAT, L_ADD, L_MUL };
+
+static inline unsigned bin_level(const struct ronda_php_tok *t)
 {
-	if (!eval_unary(d, i, out))
-		return false;
-	while (is_op(d, *i, "*") || is_op(d, *i, "%")) {
-		bool mul = is_op(d, *i, "*");
-		struct val b;
-		(*i)++;
-		if (!eval_unary(d, i, &b) || out->type != RONDA_PHP_V_INT ||
-		    b.type != RONDA_PHP_V_INT || (!mul && b.i == 0) ||
-		    out->i > (1ll << 30) || b.i > (1ll << 30) ||
-		    out->i < -(1ll << 30) || b.i < -(1ll << 30)) {
-			val_release(&b);
-			val_release(out);
-			return false;
-		}
-		out->i = mul ? out->i * b.i : out->i % b.i;
+	if (t->type != RONDA_PHP_OP || t->op[1])
+		return L_NONE;
+	switch (t->op[0]) {
+	case '*': case '%': return L_MUL;
+	case '+': case '-': return L_ADD;
+	case '.': return L_CAT;
+	case '^': return L_XOR;
+	default: return L_NONE;
 	}
-	return true;
 }
 
-static bool eval_add(struct ronda_php_deob *d, size_t *i, struct val *out)
-{
-	if (!eval_mul(d, i, out))
-		return false;
-	while (is_op(d, *i, "+") || is_op(d, *i, "-")) {
-		bool add = is_op(d, *i, "+");
-		struct val b;
-		long long x, y;
-		(*i)++;
-		if (!eval_mul(d, i, &b) || !to_int(out, &x) || !to_int(&b, &y) ||
-		    x > (1ll << 50) || y > (1ll << 50) || x < -(1ll << 50) ||
-		    y < -(1ll << 50)) {
-			val_release(&b);
-			val_release(out);
-			return false;
-		}
-		val_release(&b);
-		val_release(out);
-		out->type = RONDA_PHP_V_INT;
-		out->i = add ? x + y : x - y;
-	}
-	return true;
-}
-
-static bool eval_concat(struct ronda_php_deob *d, size_t *i, struct val *out)
+/* "a . b . c": accumulated in place, so a long chain stays linear.  out
+ * holds the first operand, *i is at the first '.'. */
+static bool eval_cat_tail(struct ronda_php_deob *d, size_t *i, struct val *out)
 {
 	struct ronda_buf acc;
 
-	if (!eval_add(d, i, out))
-		return false;
-	if (!is_op(d, *i, "."))
-		return true;
 	if (!to_str(out)) {
 		val_release(out);
 		return false;
 	}
-	/* accumulate in place: a long chain of '.' stays linear */
 	ronda_buf_init(&acc, d->lim.max_value);
 	if (ronda_buf_add(&acc, out->s, out->len)) {
 		d->truncated = true;
 		goto fail;
 	}
-	while (is_op(d, *i, ".")) {
+	while (bin_level(tok(d, *i)) == L_CAT) {
 		struct val b;
 		(*i)++;
-		if (!eval_add(d, i, &b))
+		if (!eval_binary(d, i, &b, L_ADD))
 			goto fail;
 		if (!to_str(&b) || ronda_buf_add(&acc, b.s, b.len) ||
 		    !charge(d, b.len)) {
@@ -1488,7 +1483,9 @@ static bool eval_concat(struct ronda_php_deob *d, size_t *i, struct val *out)
 		merge_prov(out, &b);
 		val_release(&b);
 	}
-	free(out->s);
+	if (!out->ext)
+		free(out->s);
+	out->ext = false;
 	out->s = (unsigned char *)ronda_buf_detach(&acc, &out->len);
 	return true;
 fail:
@@ -1497,36 +1494,79 @@ fail:
 	return false;
 }
 
-static bool eval_xor(struct ronda_php_deob *d, size_t *i, struct val *out)
+/* An operand and the operators binding at least as tightly as min, by
+ * precedence climbing: a lone operand (most expressions) costs one look
+ * at the token after it, where a function per level looked six times.
+ * Operands are evaluated, charged and combined in the order the levels
+ * did it; only eval_expr and eval_unary count depth, as before. */
+static bool eval_binary(struct ronda_php_deob *d, size_t *i, struct val *out,
+			unsigned min)
 {
-	if (!eval_concat(d, i, out))
+	unsigned lv;
+
+	if (!eval_unary(d, i, out))
 		return false;
-	while (is_op(d, *i, "^")) {
+	while ((lv = bin_level(tok(d, *i))) != L_NONE && lv >= min) {
 		struct val b;
-		(*i)++;
-		if (!eval_concat(d, i, &b))
-			goto fail;
-		if (out->type == RONDA_PHP_V_INT && b.type == RONDA_PHP_V_INT) {
-			out->i ^= b.i;
-			continue;
-		}
-		if (!is_str(out) || !is_str(&b)) {
+
+		val_clear(&b);
+		if (lv == L_MUL) {
+			bool mul = tok(d, *i)->op[0] == '*';
+			(*i)++;
+			if (!eval_unary(d, i, &b) || out->type != RONDA_PHP_V_INT ||
+			    b.type != RONDA_PHP_V_INT || (!mul && b.i == 0) ||
+			    out->i > (1ll << 30) || b.i > (1ll << 30) ||
+			    out->i < -(1ll << 30) || b.i < -(1ll << 30)) {
+				val_release(&b);
+				val_release(out);
+				return false;
+			}
+			out->i = mul ? out->i * b.i : out->i % b.i;
+		} else if (lv == L_ADD) {
+			bool add = tok(d, *i)->op[0] == '+';
+			long long x, y;
+			(*i)++;
+			if (!eval_binary(d, i, &b, L_MUL) || !to_int(out, &x) ||
+			    !to_int(&b, &y) || x > (1ll << 50) || y > (1ll << 50) ||
+			    x < -(1ll << 50) || y < -(1ll << 50)) {
+				val_release(&b);
+				val_release(out);
+				return false;
+			}
 			val_release(&b);
-			goto fail;
+			val_release(out);
+			out->type = RONDA_PHP_V_INT;
+			out->i = add ? x + y : x - y;
+		} else if (lv == L_CAT) {
+			if (!eval_cat_tail(d, i, out))
+				return false;
+		} else {
+			(*i)++;
+			if (!eval_binary(d, i, &b, L_CAT)) {
+				val_release(out);
+				return false;
+			}
+			if (out->type == RONDA_PHP_V_INT && b.type == RONDA_PHP_V_INT) {
+				out->i ^= b.i;
+				continue;
+			}
+			if (!is_str(out) || !is_str(&b)) {
+				val_release(&b);
+				val_release(out);
+				return false;
+			}
+			val_own(out);
+			out->len = MIN(out->len, b.len);
+			for (size_t k = 0; k < out->len; k++)
+				out->s[k] ^= b.s[k];
+			out->s[out->len] = '\0';
+			merge_prov(out, &b);
+			out->pieces = 1;
+			chain_step(out, "xor");
+			val_release(&b);
 		}
-		out->len = MIN(out->len, b.len);
-		for (size_t k = 0; k < out->len; k++)
-			out->s[k] ^= b.s[k];
-		out->s[out->len] = '\0';
-		merge_prov(out, &b);
-		out->pieces = 1;
-		chain_step(out, "xor");
-		val_release(&b);
 	}
 	return true;
-fail:
-	val_release(out);
-	return false;
 }
 
 /* True if an expression starting at token i fails on that token: an
@@ -1583,7 +1623,7 @@ static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
 		return false;
 	}
 	d->depth++;
-	ok = eval_xor(d, i, out);
+	ok = eval_binary(d, i, out, L_XOR);
 	d->depth--;
 	if (!ok)
 		val_clear(out);
@@ -1641,6 +1681,7 @@ static bool eval_var_name(struct ronda_php_deob *d, size_t *i,
 		val_release(&v);
 		return false;
 	}
+	val_own(&v);
 	*owned = (char *)v.s;
 	*name = *owned;
 	*name_len = v.len;
@@ -1706,6 +1747,7 @@ static void add_blob(struct ronda_php_deob *d, struct val *v, size_t offset,
 		d->blobs = xmalloc(d->lim.max_blobs * sizeof(*d->blobs));
 	b = &d->blobs[d->n_blobs++];
 	memset(b, 0, sizeof(*b));
+	val_own(v);
 	b->data = v->s;
 	b->len = v->len;
 	v->s = NULL;
@@ -1847,6 +1889,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 		struct sym *s = sym_find(d, name, nl, false);
 		if (s && to_str(&s->v) && to_str(&v) &&
 		    s->v.len + v.len <= d->lim.max_value && charge(d, v.len)) {
+			val_own(&s->v);
 			s->v.s = xrealloc(s->v.s, s->v.len + v.len + 1);
 			memcpy(s->v.s + s->v.len, v.s, v.len);
 			s->v.len += v.len;
@@ -2174,6 +2217,7 @@ bool ronda_php_deob_eval_at(struct ronda_php_deob *d, size_t i, size_t *end,
 		return false;
 	}
 	d->steps = saved;
+	val_own(&v);
 	*out = (char *)v.s;
 	*out_len = v.len;
 	if (chain && chain_size)

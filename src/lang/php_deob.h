@@ -105,7 +105,8 @@ const struct ronda_php_tok *ronda_php_deob_tokens(const struct ronda_php_deob *d
 bool ronda_php_deob_truncated(const struct ronda_php_deob *d);
 
 /* Constant string value of variable `name` (without '$') at the end of the
- * run, or NULL; *len gets its length. */
+ * run, or NULL; *len gets its length.  The bytes may be the source's own
+ * (a plain literal, not NUL-terminated): valid while src is. */
 const unsigned char *ronda_php_deob_var(const struct ronda_php_deob *d,
 					const char *name, size_t name_len,
 					size_t *len);

@@ -536,6 +536,111 @@ static void test_bounds(void **state)
 	ronda_buf_release(&src);
 }
 
+/* Precedence climbing and literal bodies read in place: operators mixed
+ * at every level give PHP's values; a literal kept in a variable, an
+ * array key or value, appended to (.=), xor'd, used as a variable name or
+ * handed out by eval_at is the literal's bytes, and writing to a copy
+ * never changes the source or another copy. */
+static void test_operators_and_literals(void **state)
+{
+	static const char src[] =
+		"<?php\n"
+		"$m = 2 + 3 * 4 - 10 % 4;\n"              /* 12 */
+		"$c = 'a' . 1 + 2 . 'b' . 2 * 3;\n"       /* a3b6 */
+		"$x = 'AB' ^ '  ' . '';\n"               /* ab */
+		"$i = 5 ^ 3 . '';\n"                      /* 5 ^ '3' (str) */
+		"$k = 'key';\n"
+		"$t = array($k => 'val', 'q' => 'r', 'p');\n"
+		"$u = $t['key'] . $t[0];\n"              /* valp */
+		"$s = 'lit';\n"
+		"$s .= 'er';\n"                           /* liter */
+		"$n = 'lit';\n"                           /* the literal untouched */
+		"$vn = 'hid';\n"
+		"$$vn = 'den';\n"                         /* $hid */
+		"$r = $t['q'] ^ 'x';\n"                   /* 'r' ^ 'x' */
+		"$z = -2 * -3 + +4 - @1;\n"               /* 9 */
+		"$w = (string)7 . ('(' . ')');\n"         /* 7() */
+		"$bad = 'a' . foo() . 'b';\n"            /* not constant */
+		"$g = 'x' . $GLOBALS['k'];\n";           /* xkey */
+	struct ronda_php_deob *d = run(src);
+	const struct ronda_php_tok *t;
+	size_t n, len, end;
+	char *out;
+	char chain[64];
+
+	expect_var(d, "c", "a3b6");
+	expect_var(d, "x", "ab");
+	expect_var(d, "u", "valp");
+	expect_var(d, "s", "liter");
+	expect_var(d, "n", "lit");
+	expect_var(d, "hid", "den");
+	expect_var(d, "r", "\x0a");
+	expect_var(d, "w", "7()");
+	expect_var(d, "g", "xkey");
+	assert_null(ronda_php_deob_var(d, "bad", 3, &len));
+	assert_null(ronda_php_deob_var(d, "m", 1, &len));   /* an int */
+	/* eval_at hands out its own NUL-terminated copy of a literal */
+	t = ronda_php_deob_tokens(d, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].type != RONDA_PHP_VARIABLE || !ronda_php_tok_is((const unsigned char *)src, &t[i], "m"))
+			continue;
+		assert_true(ronda_php_deob_eval_at(d, i, &end, &out, &len, chain, sizeof(chain)));
+		assert_string_equal(out, "12");
+		free(out);
+		break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].type != RONDA_PHP_VARIABLE || !ronda_php_tok_is((const unsigned char *)src, &t[i], "z"))
+			continue;
+		assert_true(ronda_php_deob_eval_at(d, i, &end, &out, &len, chain, sizeof(chain)));
+		assert_string_equal(out, "9");
+		free(out);
+		assert_true(ronda_php_deob_eval_at(d, i + 3, &end, &out, &len, NULL, 0));
+		assert_string_equal(out, "-3");   /* 2 * -3 + +4 - @1 */
+		free(out);
+		break;
+	}
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (t[i].type != RONDA_PHP_VARIABLE || !ronda_php_tok_is((const unsigned char *)src, &t[i], "n"))
+			continue;
+		assert_true(ronda_php_deob_eval_at(d, i + 2, &end, &out, &len, NULL, 0));
+		assert_int_equal(len, 3);
+		assert_string_equal(out, "lit");
+		out[0] = 'X';   /* the copy is the caller's */
+		free(out);
+		break;
+	}
+	expect_var(d, "n", "lit");
+	expect_var(d, "s", "liter");
+	assert_memory_equal(strstr(src, "'lit'"), "'lit'", 5);
+	ronda_php_deob_free(d);
+
+	/* a decoded value picked from a table of literals is kept as a blob
+	 * of its own bytes */
+	d = run("<?php $t = array('x' => 'a', 'y' => base64_decode('YmM=')); "
+		"$v = $t['x'] . $t['y']; eval($t['y'] . $t['x']);");
+	expect_var(d, "v", "abc");
+	{
+		const struct ronda_php_blob *b;
+		size_t nb = ronda_php_deob_blobs(d, &b);
+		bool seen = false;
+
+		for (size_t k = 0; k < nb; k++)
+			if (b[k].len == 3 && !memcmp(b[k].data, "bca", 4))
+				seen = b[k].sink == RONDA_PHP_SINK_EVAL;
+		assert_true(seen);
+	}
+	ronda_php_deob_free(d);
+
+	/* '-' '+' before an unknown variable on the right of '-' inside a
+	 * concatenation inside a call: once a free() of an uninitialised
+	 * value (found by random programs under ASan) */
+	d = run("<?php $a = strtoupper(('0' . PHP_EOL - +$c . (7 * 12)), ($x)) + 'x';\n"
+		"$b = '1' . 2 - -$q . 3;");
+	assert_null(ronda_php_deob_var(d, "a", 1, &len));
+	ronda_php_deob_free(d);
+}
+
 static void test_looks_like_code(void **state)
 {
 	assert_true(ronda_php_looks_like_code((const unsigned char *)shell, strlen(shell)));
@@ -557,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_nested_layers),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_operators_and_literals),
 		cmocka_unit_test(test_looks_like_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
