@@ -1742,7 +1742,7 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 		;
 	for (size_t i = sc; i < f->close; i++) {
 		unsigned bits = 0, kind = 0;
-		size_t from, to, st[FN_PARAMS], en[FN_PARAMS], na;
+		size_t from, to, st[FN_PARAMS], en[FN_PARAMS], na = 0;
 
 		if (skip_scope(c, &i, sc) || c->t[i].type == RONDA_PHP_EOF)
 			continue;
