@@ -1234,11 +1234,10 @@ static bool bw_alnum(unsigned char c)
 
 static bool has_brand_word(const unsigned char *s, size_t len)
 {
-	static const char *const sfx[] = { "qq", "bet", "win", "mpo" };
 	size_t i = 0;
 
 	while (i < len) {
-		size_t rs, re;
+		size_t rs, re, n = 0;
 
 		while (i < len && !bw_alnum(s[i]))
 			i++;
@@ -1246,21 +1245,27 @@ static bool has_brand_word(const unsigned char *s, size_t len)
 		while (i < len && bw_alnum(s[i]))
 			i++;
 		re = i;
-		if (re == rs || (re < len && s[re] == '_'))
+		if (re - rs < 5 || (re < len && s[re] == '_'))
 			continue;
-		for (size_t k = 0; k < ARRAY_SIZE(sfx); k++) {
-			size_t n = strlen(sfx[k]), e, from, run = 0;
+		/* the suffix, compared inline: this runs on every name and
+		 * number of the file (| 0x20 lower-cases letters and leaves
+		 * digits as they are) */
+		unsigned char a = s[re - 3] | 0x20, b = s[re - 2] | 0x20, c = s[re - 1] | 0x20;
 
-			if (re - rs < n + 3 || strncasecmp((const char *)s + re - n, sfx[k], n))
-				continue;
-			e = re - n;                 /* the suffix starts here */
-			from = e - rs > 23 ? e - 23 : rs;
-			for (size_t j = from; j < e; j++) {
-				run = bw_alpha(s[j]) ? run + 1 : 0;
-				if (run == 3)       /* three letters from j - 2 <= e - 3 */
-					return true;
-			}
-			break;                      /* one suffix ends a run */
+		if (b == 'q' && c == 'q')
+			n = 2;
+		else if (re - rs >= 6 && ((a == 'b' && b == 'e' && c == 't') ||
+					  (a == 'w' && b == 'i' && c == 'n') ||
+					  (a == 'm' && b == 'p' && c == 'o')))
+			n = 3;
+		if (!n)
+			continue;
+		size_t e = re - n, from = e - rs > 23 ? e - 23 : rs, run = 0;
+
+		for (size_t j = from; j < e; j++) {
+			run = bw_alpha(s[j]) ? run + 1 : 0;
+			if (run == 3)       /* three letters from j - 2 <= e - 3 */
+				return true;
 		}
 	}
 	return false;
