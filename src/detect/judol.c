@@ -1066,6 +1066,26 @@ static bool b64_text(const unsigned char *p, size_t n)
 	return o >= 24 && bad * 10 <= o;
 }
 
+/* A base64 run after the quote at q: both cases and a digit within its
+ * first 64 bytes (text encoded in base64 nearly always has one;
+ * identifiers and paths such as 'WP_Application_Passwords_List_Table' or
+ * 'libraries/classes/Plugins' have none), decoding to text. */
+static bool b64_after_quote(const unsigned char *q, const unsigned char *end)
+{
+	size_t run = 0;
+	unsigned kinds = 0;
+
+	while (q + 1 + run < end && run < 64 && b64_char(q[1 + run])) {
+		unsigned char b = q[1 + run];
+
+		kinds |= b >= 'A' && b <= 'Z' ? 1u :
+			 b >= 'a' && b <= 'z' ? 2u :
+			 b >= '0' && b <= '9' ? 4u : 0u;
+		run++;
+	}
+	return run >= 32 && kinds == 7 && b64_text(q + 1, run);
+}
+
 /*
  * What the gate patterns cannot see in an HTML page without gate words:
  * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr"), a
@@ -1077,16 +1097,20 @@ static bool b64_text(const unsigned char *p, size_t n)
  * symbol counts only between single letters in a chain ("s·l·o"), which is
  * what the normaliser joins back into a word; an invisible one (soft
  * hyphen, zero-width) counts anywhere between letters.  A base64 run counts
- * when what it decodes to starts like text.  One pass plus memchr.
+ * when what it decodes to starts like text.  One pass.
  */
 static bool html_suspect(const unsigned char *s, size_t n)
 {
+	if (n && (s[0] == '"' || s[0] == '\'') && b64_after_quote(s, s + n))
+		return true;
 	for (size_t i = 1; i + 1 < n; i++) {
 #ifdef __SSE2__
-		/* 16 bytes at a time over ASCII: only bytes >= 0xC2 matter */
+		/* 16 bytes at a time: only quotes and bytes >= 0xC2 matter */
 		if (n - i >= 17) {
-			unsigned m = (unsigned)_mm_movemask_epi8(
-				_mm_loadu_si128((const __m128i *)(s + i)));
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(x,
+				_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+					     _mm_cmpeq_epi8(x, _mm_set1_epi8('\'')))));
 
 			if (!m) {
 				i += 15;
@@ -1097,6 +1121,12 @@ static bool html_suspect(const unsigned char *s, size_t n)
 #endif
 		unsigned char c = s[i];
 		size_t l;
+
+		if (c == '"' || c == '\'') {
+			if (b64_after_quote(s + i, s + n))
+				return true;
+			continue;
+		}
 
 		if (c < 0xC2 || !ascii_letter(s[i - 1]))
 			continue;
@@ -1138,30 +1168,6 @@ static bool html_suspect(const unsigned char *s, size_t n)
 		if ((i < 2 || !ascii_letter(s[i - 2])) && i + l + 1 < n &&
 		    !ascii_letter(s[i + l + 1]) && !is_space(s[i + l + 1]))
 			return true;
-	}
-	/* a base64 run: both cases and a digit within its first 64 bytes
-	 * (text encoded in base64 nearly always has one; identifiers and
-	 * paths such as 'WP_Application_Passwords_List_Table' or
-	 * 'libraries/classes/Plugins' have none), decoding to text */
-	for (const char *quote = "\"'"; *quote; quote++) {
-		for (const unsigned char *q = s, *end = s + n;
-		     (q = memchr(q, *quote, (size_t)(end - q))) != NULL; q++) {
-			size_t run = 0;
-			unsigned kinds = 0;
-
-			while (q + 1 + run < end && run < 64 &&
-			       b64_char(q[1 + run])) {
-				unsigned char b = q[1 + run];
-
-				kinds |= b >= 'A' && b <= 'Z' ? 1u :
-					 b >= 'a' && b <= 'z' ? 2u :
-					 b >= '0' && b <= '9' ? 4u : 0u;
-				run++;
-			}
-			if (run >= 32 && kinds == 7 && b64_text(q + 1, run))
-				return true;
-			q += run;
-		}
 	}
 	return false;
 }

@@ -4,7 +4,8 @@
 # every offset from the start of the file and next to its end, not only
 # where the blocks happen to fall.  For each padding length 0..40, a page
 # whose only gambling words are split by emoji (or Cyrillic look-alikes,
-# or soft hyphens) must get a judol finding.
+# or soft hyphens), or hidden in a base64 attribute, must get a judol
+# finding.
 set -uo pipefail
 : "${RONDA:?RONDA must name the ronda binary}"
 dir=$(mktemp -d)
@@ -14,6 +15,8 @@ trap 'rm -rf "$dir"' EXIT
 emoji='s🎰l🎰o🎰t g🎰a🎰c🎰o🎰r'
 cyr='ѕlоt gасоr mахwіn'
 shy=$(printf 'sl\302\255ot ga\302\255cor max\302\255win')
+# hidden gambling links, base64 in an attribute (nothing in the raw bytes)
+b64=$(printf '%s' '<div style="display:none"><a href="https://toto4d.example/">TOTO4D</a> <a href="https://gacor88.example/">slot gacor</a> <a href="https://maxwin138.example/">MAXWIN138</a></div>' | base64 -w0)
 n=0
 for k in $(seq 0 40); do
 	pad=$(printf '%*s' "$k" '' | tr ' ' x)
@@ -24,6 +27,9 @@ for k in $(seq 0 40); do
 		printf '<html><body><p>%s daftar sekarang %s' "$pad" "$words" >"$dir/b-$kind-$k.html"
 		n=$((n + 2))
 	done
+	printf '<p>%s</p><div data-content="%s"></div>' "$pad" "$b64" >"$dir/a-b64-$k.html"
+	printf "%s<div data-content='%s'>" "$pad" "$b64" >"$dir/b-b64-$k.html"
+	n=$((n + 2))
 done
 out=$("$RONDA" scan --json --min-severity info "$dir")
 rc=$?
