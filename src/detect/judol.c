@@ -1075,6 +1075,9 @@ static bool b64_after_quote(const unsigned char *q, const unsigned char *end)
 	size_t run = 0;
 	unsigned kinds = 0;
 
+	/* most quoted strings are short: q[1..32] must all be base64 */
+	if (end - q <= 32 || !b64_char(q[32]) || !b64_char(q[16]) || !b64_char(q[1]))
+		return false;
 	while (q + 1 + run < end && run < 64 && b64_char(q[1 + run])) {
 		unsigned char b = q[1 + run];
 
@@ -1238,42 +1241,86 @@ static bool bw_alnum(unsigned char c)
 	return bw_alpha(c) || (c >= '0' && c <= '9');
 }
 
+/* The run of letters and digits ending at re (s[re] is not a word byte):
+ * does it end with a suffix after three letters in a row?  Looks back at
+ * most 27 bytes, all the test needs. */
+static bool brand_run(const unsigned char *s, size_t re)
+{
+	size_t rs = re, n = 0;
+
+	while (rs > 0 && re - rs < 27 && bw_alnum(s[rs - 1]))
+		rs--;
+	if (re - rs < 5)
+		return false;
+	/* | 0x20 lower-cases letters and leaves digits as they are */
+	unsigned char a = s[re - 3] | 0x20, b = s[re - 2] | 0x20, c = s[re - 1] | 0x20;
+
+	if (b == 'q' && c == 'q')
+		n = 2;
+	else if (re - rs >= 6 && ((a == 'b' && b == 'e' && c == 't') ||
+				  (a == 'w' && b == 'i' && c == 'n') ||
+				  (a == 'm' && b == 'p' && c == 'o')))
+		n = 3;
+	if (!n)
+		return false;
+	size_t e = re - n, from = e - rs > 23 ? e - 23 : rs, run = 0;
+
+	for (size_t j = from; j < e; j++) {
+		run = bw_alpha(s[j]) ? run + 1 : 0;
+		if (run == 3)       /* three letters from j - 2 <= e - 3 */
+			return true;
+	}
+	return false;
+}
+
+static bool bw_word(unsigned char c)
+{
+	return bw_alnum(c) || c == '_';
+}
+
+static bool bw_last(unsigned char c)
+{
+	c |= 0x20;
+	return c == 'q' || c == 't' || c == 'n' || c == 'o';
+}
+
+/* Only the ends of runs matter: a suffix's last letter (q, t, n, o) not
+ * followed by a word byte; found 16 bytes at a time where SSE2 is there. */
 static bool has_brand_word(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len) {
-		size_t rs, re, n = 0;
+#ifdef __SSE2__
+	const __m128i bit5 = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+		      z25 = _mm_set1_epi8(25), zero = _mm_set1_epi8('0'),
+		      nine = _mm_set1_epi8(9), us = _mm_set1_epi8('_'),
+		      q = _mm_set1_epi8('q'), t = _mm_set1_epi8('t'),
+		      nn = _mm_set1_epi8('n'), o = _mm_set1_epi8('o');
 
-		while (i < len && !bw_alnum(s[i]))
-			i++;
-		rs = i;
-		while (i < len && bw_alnum(s[i]))
-			i++;
-		re = i;
-		if (re - rs < 5 || (re < len && s[re] == '_'))
-			continue;
-		/* the suffix, compared inline: this runs on every name and
-		 * number of the file (| 0x20 lower-cases letters and leaves
-		 * digits as they are) */
-		unsigned char a = s[re - 3] | 0x20, b = s[re - 2] | 0x20, c = s[re - 1] | 0x20;
+	for (; len - i >= 17 && len >= 17; i += 16) {
+		__m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(s + i)), bit5);
+		__m128i y = _mm_loadu_si128((const __m128i *)(s + i + 1));
+		__m128i last = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, t)),
+					    _mm_or_si128(_mm_cmpeq_epi8(x, nn), _mm_cmpeq_epi8(x, o)));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(y, bit5), a), d = _mm_sub_epi8(y, zero);
+		__m128i word = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z25), l),
+							 _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)),
+					    _mm_cmpeq_epi8(y, us));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, last));
 
-		if (b == 'q' && c == 'q')
-			n = 2;
-		else if (re - rs >= 6 && ((a == 'b' && b == 'e' && c == 't') ||
-					  (a == 'w' && b == 'i' && c == 'n') ||
-					  (a == 'm' && b == 'p' && c == 'o')))
-			n = 3;
-		if (!n)
-			continue;
-		size_t e = re - n, from = e - rs > 23 ? e - 23 : rs, run = 0;
+		while (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
 
-		for (size_t j = from; j < e; j++) {
-			run = bw_alpha(s[j]) ? run + 1 : 0;
-			if (run == 3)       /* three letters from j - 2 <= e - 3 */
+			if (brand_run(s, i + k + 1))
 				return true;
+			m &= m - 1;
 		}
 	}
+#endif
+	for (; i < len; i++)
+		if (bw_last(s[i]) && (i + 1 == len || !bw_word(s[i + 1])) &&
+		    brand_run(s, i + 1))
+			return true;
 	return false;
 }
 

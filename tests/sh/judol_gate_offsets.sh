@@ -4,8 +4,9 @@
 # every offset from the start of the file and next to its end, not only
 # where the blocks happen to fall.  For each padding length 0..40, a page
 # whose only gambling words are split by emoji (or Cyrillic look-alikes,
-# or soft hyphens), or hidden in a base64 attribute, must get a judol
-# finding.
+# or soft hyphens), or hidden in a base64 attribute, or named by a
+# word-suffix brand next to one weak word (has_brand_word), must get a
+# judol finding.
 set -uo pipefail
 : "${RONDA:?RONDA must name the ronda binary}"
 dir=$(mktemp -d)
@@ -28,6 +29,10 @@ for k in $(seq 0 40); do
 		n=$((n + 2))
 	done
 	printf '<p>%s</p><div data-content="%s"></div>' "$pad" "$b64" >"$dir/a-b64-$k.html"
+	# both "nagabet" 64 bytes apart: at the same place in a 16-byte block
+	printf '<p>%s</p><a href="https://nagabet.example/">jackpot hari ini terbaru</a> <a href="https://nagabet.example/daftar">daftar</a>' \
+		"$pad" >"$dir/a-bw-$k.html"
+	n=$((n + 1))
 	printf "%s<div data-content='%s'>" "$pad" "$b64" >"$dir/b-b64-$k.html"
 	n=$((n + 2))
 done
