@@ -497,10 +497,12 @@ static struct sv_var *sv_find(struct sv_state *s, const unsigned char *src,
 			      const struct ronda_php_tok *t)
 {
 	size_t n;
-	const unsigned char *name = ronda_php_tok_name(src, t, &n);
+	const unsigned char *name;
 
-	if (t->type != RONDA_PHP_VARIABLE)
+	if (t->type != RONDA_PHP_VARIABLE || !s->n)
 		return NULL;
+	name = src + t->off + 1;        /* ronda_php_tok_name() of a variable */
+	n = t->len - 1;
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->v[i].name_len == n && !memcmp(s->v[i].name, name, n))
 			return &s->v[i];
@@ -716,6 +718,19 @@ static bool tok_action(const struct ronda_file *f, struct tcur lx,
 	return a->kind != A_NONE;
 }
 
+/* With no assignment, test call or foreach under way, t (after a token of
+ * type prev_type) starts none: it is not '=' after a variable, not '('
+ * after a name (a test function) and not a 7-byte name (foreach). */
+static inline bool sv_idle(const struct ronda_php_tok *t, unsigned prev_type)
+{
+	if (t->type == RONDA_PHP_IDENT)
+		return t->len != 7;
+	if (t->type != RONDA_PHP_OP)
+		return true;
+	return !((prev_type == RONDA_PHP_VARIABLE && ronda_php_tok_op(t, "=")) ||
+		 (prev_type == RONDA_PHP_IDENT && ronda_php_tok_op(t, "(")));
+}
+
 static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 			     struct cloak_state *st)
 {
@@ -743,10 +758,28 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 	lx.v = pt->v;
 	lx.n = pt->n;
 	lx.i = 0;
-	for (unsigned n_tok = 0; n_tok < SV_MAX_TOKENS && tnext(&lx, &t); n_tok++) {
-		bool open = ronda_php_tok_op(&t, "(") || ronda_php_tok_op(&t, "[") ||
+	for (unsigned n_tok = 0; n_tok < SV_MAX_TOKENS; n_tok++) {
+		bool open, close;
+
+		if (!assign && !in_call && !fe_state) {
+			size_t i0 = lx.i;
+
+			/* idle: skip the tokens that change nothing but prev */
+			while (lx.i < lx.n && n_tok < SV_MAX_TOKENS &&
+			       sv_idle(&lx.v[lx.i], lx.i ? lx.v[lx.i - 1].type : prev.type)) {
+				lx.i++;
+				n_tok++;
+			}
+			if (lx.i > i0)
+				prev = lx.v[lx.i - 1];
+			if (n_tok >= SV_MAX_TOKENS)
+				break;
+		}
+		if (!tnext(&lx, &t))
+			break;
+		open = ronda_php_tok_op(&t, "(") || ronda_php_tok_op(&t, "[") ||
 			    ronda_php_tok_op(&t, "{");
-		bool close = ronda_php_tok_op(&t, ")") || ronda_php_tok_op(&t, "]") ||
+		close = ronda_php_tok_op(&t, ")") || ronda_php_tok_op(&t, "]") ||
 			     ronda_php_tok_op(&t, "}");
 
 		/* right-hand side of an assignment */

@@ -54,6 +54,11 @@ static size_t n_hosts;
 static char fronts[FRONT_MAX][WORD_MAX];
 static size_t n_fronts;
 
+/* Bytes a crawler word can match (either case) and the shortest word:
+ * decoded bytes with no run of min_word such bytes hold no word. */
+static bool word_byte[256];
+static size_t min_word = WORD_MAX;
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 
@@ -112,6 +117,13 @@ static int load_crawlers(void)
 		for (size_t i = 0; i < w->len; i++)
 			w->rev[i] = w->word[w->len - 1 - i];
 		w->rev[w->len] = '\0';
+		for (size_t i = 0; i < w->len; i++) {
+			unsigned char c = (unsigned char)w->word[i];
+			word_byte[c] = true;
+			word_byte[(unsigned char)toupper(c)] = true;
+		}
+		if (w->len < min_word)
+			min_word = w->len;
 		if (field_is(f[1], fl[1], "ua"))
 			w->kind = RONDA_CRAWL_UA;
 		else if (field_is(f[1], fl[1], "uagen"))
@@ -361,6 +373,20 @@ static bool is_b64(unsigned char c)
 	       c == '_';
 }
 
+/* s[0..n) has min_word word bytes in a row: a word may be in it.  (A
+ * caseless literal match is made of word bytes in either case only.) */
+static bool may_hold_word(const unsigned char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		run = word_byte[s[i]] ? run + 1 : 0;
+		if (run >= min_word)
+			return true;
+	}
+	return false;
+}
+
 /*
  * One window, searched in up to three steps, each done once and only when
  * a kind asked for needs it: the text as written (forward words: literal;
@@ -396,7 +422,12 @@ static void scan_b64(struct crawl_scan *cs)
 			continue;
 		}
 		got = ronda_b64_decode(p + i + 1, j - i - 1, dec, sizeof(dec));
-		scan_bits(dec, got, &cs->b64[cs->n_b64++]);
+		/* most quoted names decode to bytes that cannot hold a word:
+		 * they count among the B64_TRIES, with nothing found */
+		if (may_hold_word(dec, got))
+			scan_bits(dec, got, &cs->b64[cs->n_b64++]);
+		else
+			memset(&cs->b64[cs->n_b64++], 0, sizeof(cs->b64[0]));
 		i = j;
 	}
 }

@@ -352,6 +352,19 @@ static void test_b64_tries(void **st)
 		ronda_buf_addf(&b, "'%s'", b64);
 		check(b.buf, b.len, "base64 tries");
 	}
+	/* the same with names that decode to bytes no word is made of (not
+	 * searched, but they still count among the 64) */
+	for (unsigned lead = 62; lead <= 65; lead++) {
+		struct ronda_crawl_match m;
+
+		ronda_buf_reset(&b);
+		for (unsigned i = 0; i < lead; i++)
+			ronda_buf_addf(&b, "'zzzzzzzzz%u' ", i % 10);
+		ronda_buf_addf(&b, "'%s'", b64);
+		check(b.buf, b.len, "base64 tries, names first");
+		assert_int_equal(ronda_crawl_find((const unsigned char *)b.buf, b.len,
+						  RONDA_CRAWL_UA, &m), lead < 64);
+	}
 	ronda_buf_release(&b);
 }
 
