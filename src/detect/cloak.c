@@ -329,7 +329,16 @@ static bool lang_evidence(const unsigned char *p, size_t n)
 
 struct cloak_state {
 	unsigned reported;     /* bit per rule */
+	struct ronda_crawl_file cf;   /* crawler words of the file, indexed */
 };
+
+/* ronda_crawl_find() on the window [lo, hi) of the file. */
+static bool crawl_find(struct cloak_state *st, uint64_t lo, uint64_t hi,
+		       unsigned kinds, struct ronda_crawl_match *m)
+{
+	return ronda_crawl_find_each_in(&st->cf, (size_t)lo, (size_t)(hi - lo),
+					&kinds, 1, m) != 0;
+}
 
 static void report_once(struct ronda_file *f, struct cloak_state *st, int r,
 			uint64_t off, int sev, unsigned conf, const char *fmt, ...)
@@ -420,12 +429,10 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 	switch (c->id) {
 	case P_UA:
 		r = R_UA;
-		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
-				     RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, &m)) {
+		if (crawl_find(st, lo, hi, RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN, &m)) {
 			evidence = m.word;
 			how = m.how;
-		} else if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
-					    RONDA_CRAWL_MOBILE, &m)) {
+		} else if (crawl_find(st, lo, hi, RONDA_CRAWL_MOBILE, &m)) {
 			evidence = m.word;
 			how = m.how;
 			mobile_only = true;
@@ -433,8 +440,7 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 		break;
 	case P_REF:
 		r = R_REF;
-		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
-				     RONDA_CRAWL_REF, &m)) {
+		if (crawl_find(st, lo, hi, RONDA_CRAWL_REF, &m)) {
 			evidence = m.word;
 			how = m.how;
 		}
@@ -448,8 +454,7 @@ static void check_condition(struct ronda_file *f, const struct ronda_hits *h,
 		break;
 	default:
 		r = R_IP;
-		if (ronda_crawl_find(f->data + lo, (size_t)(hi - lo),
-				     RONDA_CRAWL_IP, &m)) {
+		if (crawl_find(st, lo, hi, RONDA_CRAWL_IP, &m)) {
 			evidence = m.word;
 			how = m.how;
 		}
@@ -543,7 +548,7 @@ static unsigned header_in(const struct ronda_hits *h, size_t *from,
 	return k;
 }
 
-static void sv_classify(const struct ronda_file *f, const struct ronda_hits *h,
+static void sv_classify(struct cloak_state *st, const struct ronda_hits *h,
 			size_t *hfrom, struct sv_var *v, uint64_t lo, uint64_t hi)
 {
 	static const unsigned kinds[] = {
@@ -556,8 +561,8 @@ static void sv_classify(const struct ronda_file *f, const struct ronda_hits *h,
 	v->header |= header_in(h, hfrom, lo, hi);
 	if (hi <= lo)
 		return;
-	found = ronda_crawl_find_each(f->data + lo, (size_t)(hi - lo), kinds,
-				      ARRAY_SIZE(kinds), m);
+	found = ronda_crawl_find_each_in(&st->cf, (size_t)lo, (size_t)(hi - lo),
+					 kinds, ARRAY_SIZE(kinds), m);
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (found & (1u << i)) {
 			v->crawl |= m[i].kind;
@@ -797,7 +802,7 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 			rhs_depth += open ? 1 : close ? -1 : 0;
 			if (rhs_depth < 0 || (rhs_depth == 0 && ronda_php_tok_op(&t, ";")) ||
 			    t.type == RONDA_PHP_CLOSE_TAG || t.off - rhs_start > SV_RHS_MAX) {
-				sv_classify(f, h, &hfrom_rhs, assign, rhs_start, t.off);
+				sv_classify(st, h, &hfrom_rhs, assign, rhs_start, t.off);
 				assign = NULL;
 			}
 		} else if (prev.type == RONDA_PHP_VARIABLE && ronda_php_tok_op(&t, "=") &&
@@ -1032,6 +1037,7 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 	if (!h->n || (f->cls.flags & RONDA_CF_BINARY))
 		return RONDA_OK;
 	memset(&st, 0, sizeof(st));
+	ronda_crawl_file_init(&st.cf, f->data, f->len);
 	if (php) {
 		for (size_t i = 0; i < h->n && n_conds < MAX_CONDS; i++) {
 			const struct ronda_hit *x = &h->v[i];
@@ -1058,6 +1064,7 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 	}
 	if (php || f->cls.type == RONDA_FT_HTML)
 		check_after_html(f, h, &st, php);
+	ronda_crawl_file_release(&st.cf);
 	return RONDA_OK;
 }
 

@@ -46,6 +46,9 @@ static size_t n_crawl;
 #define JOIN_ID (2 * CRAWL_MAX)
 static hs_database_t *crawl_db;
 static uint64_t crawl_gen;
+/* The same words (same ids) reporting every match, for whole files. */
+static hs_database_t *crawl_all_db;
+static uint64_t crawl_all_gen;
 static uint64_t kind_mask[N_KINDS][CRAWL_BITS];   /* words of each kind */
 static struct slug_word slugs[SLUG_MAX];
 static size_t n_slugs;
@@ -177,6 +180,19 @@ static int compile_crawlers(void)
 		flags[n] = flags[n + 1] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 		n += 2;
 	}
+	for (unsigned i = 0; i < n; i++)
+		flags[i] = HS_FLAG_CASELESS;
+	if (ronda_hs_compile((const char *const *)expr, flags, ids, n,
+			     &crawl_all_db, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		ce = NULL;
+		crawl_all_db = NULL;      /* files are then not indexed */
+	} else {
+		crawl_all_gen = ronda_hs_new_gen();
+		ronda_hs_warm_add(crawl_all_db, crawl_all_gen);
+	}
+	for (unsigned i = 0; i < n; i++)
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 	expr[n] = xstrdup("['\"][ \\t\\r\\n]*[.+][ \\t\\r\\n]*['\"]");
 	ids[n] = JOIN_ID;
 	flags[n++] = HS_FLAG_SINGLEMATCH;
@@ -367,6 +383,96 @@ static const struct crawl_word *first_word(const uint64_t *v,
 	return NULL;
 }
 
+static int on_file_hit(unsigned int id, unsigned long long from,
+		       unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct ronda_crawl_file *cf = ctx;
+
+	(void)from;
+	(void)flags;
+	if (cf->n_hits >= RONDA_CRAWL_FILE_HITS)
+		return 1;               /* too many: not indexed */
+	cf->hits[cf->n_hits].end = (uint32_t)to;
+	cf->hits[cf->n_hits++].id = id;
+	return 0;
+}
+
+void ronda_crawl_file_init(struct ronda_crawl_file *cf,
+			   const unsigned char *p, size_t n)
+{
+	memset(cf, 0, sizeof(*cf));
+	cf->p = p;
+	cf->n = n;
+}
+
+void ronda_crawl_file_release(struct ronda_crawl_file *cf)
+{
+	free(cf->hits);
+	cf->hits = NULL;
+	cf->n_hits = 0;
+	cf->state = 0;
+}
+
+/* Scan the whole file once, listing every word match by end. */
+static void index_file(struct ronda_crawl_file *cf)
+{
+	hs_scratch_t *scratch;
+
+	cf->state = -1;
+	if (!crawl_all_db || cf->n > RONDA_CRAWL_FILE_MAX ||
+	    !(scratch = ronda_hs_thread_scratch(crawl_all_db, crawl_all_gen)))
+		return;
+	cf->hits = xmalloc(RONDA_CRAWL_FILE_HITS * sizeof(*cf->hits));
+	cf->n_hits = 0;
+	if (cf->n && hs_scan(crawl_all_db, (const char *)cf->p, (unsigned)cf->n,
+			     0, scratch, on_file_hit, cf) != HS_SUCCESS) {
+		ronda_crawl_file_release(cf);
+		cf->state = -1;
+		return;
+	}
+	/* by end (vectorscan reports nearly in that order) */
+	for (unsigned i = 1; i < cf->n_hits; i++) {
+		struct ronda_crawl_hit x = cf->hits[i];
+		unsigned j = i;
+
+		while (j > 0 && cf->hits[j - 1].end > x.end) {
+			cf->hits[j] = cf->hits[j - 1];
+			j--;
+		}
+		cf->hits[j] = x;
+	}
+	cf->state = 1;
+}
+
+/* scan_bits(p, n) of a window of an indexed file: the words whose match
+ * lies inside it, and a join found by join_at (JOIN_ID's expression). */
+static void index_bits(const struct ronda_crawl_file *cf,
+		       const unsigned char *p, size_t n, struct crawl_bits *b)
+{
+	size_t lo = (size_t)(p - cf->p), hi = lo + n, a = 0, z = cf->n_hits, end;
+
+	memset(b, 0, sizeof(*b));
+	if (!n)
+		return;
+	while (a < z) {          /* first hit ending after lo */
+		size_t mid = a + (z - a) / 2;
+		if (cf->hits[mid].end <= lo)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (; a < cf->n_hits && cf->hits[a].end <= hi; a++) {
+		unsigned id = cf->hits[a].id % CRAWL_MAX;
+		uint64_t *v = cf->hits[a].id >= CRAWL_MAX ? b->rev : b->fwd;
+
+		if (cf->hits[a].end - crawl[id].len >= lo)
+			v[id / 64] |= (uint64_t)1 << (id % 64);
+	}
+	for (size_t i = 0; i < n && !b->join; i++)
+		if ((p[i] == '\'' || p[i] == '"') && join_at(p, n, i, &end))
+			b->join = true;
+}
+
 static bool is_b64(unsigned char c)
 {
 	return isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' ||
@@ -397,6 +503,7 @@ static bool may_hold_word(const unsigned char *s, size_t n)
 struct crawl_scan {
 	const unsigned char *p;
 	size_t n;
+	const struct ronda_crawl_file *cf;   /* indexed file p is in, or NULL */
 	unsigned done;              /* steps done: 0..3 */
 	struct crawl_bits raw, join;
 	bool joined;
@@ -439,7 +546,10 @@ static void crawl_upto(struct crawl_scan *cs, unsigned step)
 
 	for (; cs->done < step; cs->done++) {
 		if (cs->done == 0) {
-			scan_bits(cs->p, cs->n, &cs->raw);
+			if (cs->cf)
+				index_bits(cs->cf, cs->p, cs->n, &cs->raw);
+			else
+				scan_bits(cs->p, cs->n, &cs->raw);
 		} else if (cs->done == 1) {
 			/* nothing joined: the reversed words are the raw ones */
 			cs->joined = cs->raw.join;
@@ -494,16 +604,16 @@ found:
 	return true;
 }
 
-unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
-			       const unsigned *kinds, size_t n_kinds,
-			       struct ronda_crawl_match *m)
+static unsigned find_each(const struct ronda_crawl_file *cf,
+			  const unsigned char *p, size_t n,
+			  const unsigned *kinds, size_t n_kinds,
+			  struct ronda_crawl_match *m)
 {
 	struct crawl_scan cs;
 	unsigned found = 0;
 
-	if (ronda_seo_words_init())
-		return 0;
 	cs.p = p;
+	cs.cf = cf;
 	cs.n = MIN(n, RONDA_CRAWL_WINDOW_MAX);
 	cs.done = 0;
 	cs.n_b64 = 0;
@@ -517,6 +627,33 @@ unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
 			found |= 1u << k;
 	}
 	return found;
+}
+
+unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
+			       const unsigned *kinds, size_t n_kinds,
+			       struct ronda_crawl_match *m)
+{
+	if (ronda_seo_words_init())
+		return 0;
+	return find_each(NULL, p, n, kinds, n_kinds, m);
+}
+
+unsigned ronda_crawl_find_each_in(struct ronda_crawl_file *cf, size_t off,
+				  size_t n, const unsigned *kinds,
+				  size_t n_kinds, struct ronda_crawl_match *m)
+{
+	if (ronda_seo_words_init() || off > cf->n)
+		return 0;
+	n = MIN(n, cf->n - off);
+	if (cf->state == 0) {
+		if (cf->cost < cf->n) {
+			cf->cost += MIN(n, RONDA_CRAWL_WINDOW_MAX) + 1024;
+			return find_each(NULL, cf->p + off, n, kinds, n_kinds, m);
+		}
+		index_file(cf);
+	}
+	return find_each(cf->state == 1 ? cf : NULL, cf->p + off, n, kinds,
+			 n_kinds, m);
 }
 
 bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,

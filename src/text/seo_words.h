@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
 	RONDA_CRAWL_UA = 0x1u,      /* crawler name in a User-Agent test */
@@ -56,6 +57,36 @@ bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,
 unsigned ronda_crawl_find_each(const unsigned char *p, size_t n,
 			       const unsigned *kinds, size_t n_kinds,
 			       struct ronda_crawl_match *m);
+
+/* A file many windows of which are searched (cloak's assignments and
+ * conditions): the step "as written" of every window is answered from one
+ * scan of the whole file that lists where each word ends (a word is a
+ * caseless literal, so it starts its length before), instead of one scan
+ * per window; the other steps are done per window as above.  The file is
+ * scanned once the windows scanned alone before have cost about as much
+ * (each its length plus 1 KiB for the call), so a file with few windows
+ * does not pay for a whole-file scan.  Files over
+ * RONDA_CRAWL_FILE_MAX bytes, or with more than RONDA_CRAWL_FILE_HITS word
+ * matches, are not indexed: their windows are scanned alone, as by
+ * ronda_crawl_find_each().  Fields are private; zero the struct or call
+ * ronda_crawl_file_init(), release with ronda_crawl_file_release(). */
+#define RONDA_CRAWL_FILE_MAX ((size_t)8 << 20)
+#define RONDA_CRAWL_FILE_HITS 2048u
+struct ronda_crawl_file {
+	const unsigned char *p;
+	size_t n;
+	int state;                  /* 0 not indexed yet, 1 indexed, -1 never */
+	size_t cost;                /* of the windows scanned alone so far */
+	unsigned n_hits;
+	struct ronda_crawl_hit { uint32_t end, id; } *hits;   /* by end */
+};
+void ronda_crawl_file_init(struct ronda_crawl_file *cf,
+			   const unsigned char *p, size_t n);
+void ronda_crawl_file_release(struct ronda_crawl_file *cf);
+/* ronda_crawl_find_each(cf->p + off, n, ...), with the same answers. */
+unsigned ronda_crawl_find_each_in(struct ronda_crawl_file *cf, size_t off,
+				  size_t n, const unsigned *kinds,
+				  size_t n_kinds, struct ronda_crawl_match *m);
 
 /* Gambling score of a slug, path, URL or host name (see rules/seo-slugs.txt);
  * *top (may be NULL) gets the heaviest word seen or NULL.  A score of

@@ -496,6 +496,79 @@ static void test_random(void **st)
 	assert_true(n_found < n_compared);
 }
 
+/* ronda_crawl_find_each_in() on windows of one file against
+ * ronda_crawl_find_each() on the same bytes alone. */
+static void check_in(struct ronda_crawl_file *cf, size_t off, size_t n)
+{
+	struct ronda_crawl_match a[RONDA_CRAWL_EACH_MAX], b[RONDA_CRAWL_EACH_MAX];
+	unsigned kinds[RONDA_CRAWL_EACH_MAX], ga, gb;
+
+	for (unsigned base = 1; base < 0x20; base += RONDA_CRAWL_EACH_MAX) {
+		size_t nk = 0;
+
+		for (unsigned k = base; k < 0x20 && nk < RONDA_CRAWL_EACH_MAX; k++)
+			kinds[nk++] = k;
+		ga = ronda_crawl_find_each_in(cf, off, n, kinds, nk, a);
+		gb = ronda_crawl_find_each(cf->p + off, n, kinds, nk, b);
+		if (ga != gb)
+			print_error("window %zu+%zu: %#x, alone %#x\n", off, n, ga, gb);
+		assert_int_equal(ga, gb);
+		for (size_t i = 0; i < nk; i++)
+			if (gb & (1u << i)) {
+				assert_string_equal(a[i].word, b[i].word);
+				assert_string_equal(a[i].how, b[i].how);
+				assert_int_equal(a[i].kind, b[i].kind);
+				n_found++;
+			}
+		n_compared++;
+	}
+}
+
+static void test_file_index(void **st)
+{
+	struct ronda_buf b = RONDA_BUF_INIT(0);
+	struct ronda_crawl_file cf;
+	unsigned indexed = 0, overflowed = 0;
+
+	(void)st;
+	n_compared = n_found = 0;
+	for (unsigned t = 0; t < 40; t++) {
+		unsigned parts = t % 10 == 9 ? 6000 : 20 + rnd(400);
+
+		ronda_buf_reset(&b);
+		for (unsigned i = 0; i < parts; i++) {
+			if (rnd(3) == 0)
+				add_noise(&b);
+			else
+				add_word(&b);
+		}
+		if (t == 5)     /* more word matches than the index holds */
+			for (unsigned i = 0; i < RONDA_CRAWL_FILE_HITS + 10; i++)
+				ronda_buf_addstr(&b, "|bot|");
+		ronda_crawl_file_init(&cf, (const unsigned char *)b.buf, b.len);
+		/* windows at random places and lengths: cut mid-word and
+		 * mid-literal, overlapping, the same bytes seen again, the
+		 * whole file (over the 32 KiB window cap in the long ones) */
+		check_in(&cf, 0, b.len);
+		for (unsigned w = 0; w < 150; w++) {
+			size_t off = rnd((unsigned)b.len + 1);
+			size_t n = rnd(4) ? rnd(300) : rnd((unsigned)b.len + 1);
+
+			if (off + n > b.len)
+				n = b.len - off;
+			check_in(&cf, off, n);
+			check_in(&cf, off, n);
+		}
+		indexed += cf.state == 1;
+		overflowed += cf.state == -1;
+		ronda_crawl_file_release(&cf);
+	}
+	ronda_buf_release(&b);
+	assert_true(indexed >= 35);
+	assert_true(overflowed >= 1);
+	assert_true(n_found > n_compared / 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_b64_tries),
 		cmocka_unit_test(test_window_cap),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_file_index),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
