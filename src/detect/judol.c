@@ -1231,14 +1231,9 @@ static bool html_hides(const struct ronda_file *f)
  * common database with short, frequent literals ("win", "bet"), and only
  * its presence counted, beside a weak word or hiding CSS.
  */
-static bool bw_alpha(unsigned char c)
-{
-	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-}
-
 static bool bw_alnum(unsigned char c)
 {
-	return bw_alpha(c) || (c >= '0' && c <= '9');
+	return ascii_letter(c) || (c >= '0' && c <= '9');
 }
 
 /* The run of letters and digits ending at re (s[re] is not a word byte):
@@ -1266,7 +1261,7 @@ static bool brand_run(const unsigned char *s, size_t re)
 	size_t e = re - n, from = e - rs > 23 ? e - 23 : rs, run = 0;
 
 	for (size_t j = from; j < e; j++) {
-		run = bw_alpha(s[j]) ? run + 1 : 0;
+		run = ascii_letter(s[j]) ? run + 1 : 0;
 		if (run == 3)       /* three letters from j - 2 <= e - 3 */
 			return true;
 	}
