@@ -333,6 +333,8 @@ static int deface_init(struct ronda_detector_init *di, void **state)
 	struct ronda_buf err = RONDA_BUF_INIT(512);
 	int ret = ronda_lexicon_new(files, 1, &st->lx, &err);
 
+	ronda_norm_prepare();   /* not on the first file's time */
+
 	ronda_buf_release(&err);
 	if (ret) {
 		free(st);

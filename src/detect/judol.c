@@ -922,6 +922,8 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 	struct ronda_buf err = RONDA_BUF_INIT(512);
 	int ret = ronda_lexicon_new(files, ARRAY_SIZE(files), &st->lx, &err);
 
+	ronda_norm_prepare();   /* not on the first file's time */
+
 	ronda_buf_release(&err);
 	if (ret) {
 		free(st);

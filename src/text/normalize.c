@@ -357,6 +357,11 @@ static inline int fold_fast(uint32_t cp, char out[2], bool *lookalike,
 	}
 }
 
+void ronda_norm_prepare(void)
+{
+	pthread_once(&bmp_once, bmp_build);
+}
+
 int ronda_fold_cp(uint32_t cp, char out[2], bool *lookalike, bool *diacritic)
 {
 	pthread_once(&bmp_once, bmp_build);
