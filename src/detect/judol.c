@@ -1321,13 +1321,145 @@ static bool has_brand_word(const unsigned char *s, size_t len)
 	return false;
 }
 
-static bool worth_a_look(const struct ronda_file *f,
+/*
+ * P_BRAND matched: is one of its matches a word the lexicon calls a brand?
+ * The pattern also matches hex constants (0xEEEEAA88), standard numbers
+ * (RFC4288) and charset names (csISO57GB1988) that the lexicon rejects (a
+ * brand has >= 3 letters and at most one digit before its suffix) or
+ * stops (isoIR88); the full analysis only counts the words it accepts.
+ * Every match of the pattern is looked at: a suffix (4d 88 138 168 303
+ * 777) ending a run of letters and digits that no '_' follows, with three
+ * letters in a row at most 20 bytes before the suffix.  The run, read by
+ * the normaliser on its own (digits inside a word read as letters), must
+ * pass ronda_lex_brand().  Where the normaliser could make a longer word
+ * than the run (a non-ASCII byte or an entity right before or after it)
+ * the answer is yes, and so it is past MAX_BRAND_TOKENS matches.
+ */
+#define MAX_BRAND_TOKENS 64
+
+/* The pattern's [a-z]{3}[a-z0-9]{0,20} before a suffix starting at p. */
+static bool three_letters_before(const unsigned char *s, size_t p)
+{
+	size_t run = 0;
+
+	for (size_t j = p, k = 0; j > 0 && k < 23; j--, k++) {
+		unsigned char c = s[j - 1];
+
+		if (!ascii_letter(c) && !(c >= '0' && c <= '9'))
+			return false;
+		run = ascii_letter(c) ? run + 1 : 0;
+		if (run == 3)
+			return true;
+	}
+	return false;
+}
+
+/* Does the pattern match ending at e: a suffix (4d 88 138 168 303 777,
+ * any case; no two end alike) after its letters? */
+static bool brand_suffix_match(const unsigned char *s, size_t e)
+{
+	if (e < 5)
+		return false;
+	unsigned char a = s[e - 3], b = s[e - 2], c = s[e - 1];
+
+	if ((b == '4' && (c == 'd' || c == 'D')) || (b == '8' && c == '8'))
+		return three_letters_before(s, e - 2);
+	return ((a == '1' && (b == '3' || b == '6') && c == '8') ||
+		(a == '3' && b == '0' && c == '3') ||
+		(a == '7' && b == '7' && c == '7')) &&
+	       three_letters_before(s, e - 3);
+}
+
+static bool brand_token_at(const struct judol *st, const unsigned char *s,
+			   size_t len, size_t e, unsigned *budget)
+{
+	if (!brand_suffix_match(s, e))
+		return false;
+	if (*budget == 0)
+		return true;
+	(*budget)--;
+	size_t rs = e;
+
+	while (rs > 0 && e - rs <= 64 && (ascii_letter(s[rs - 1]) ||
+					  (s[rs - 1] >= '0' && s[rs - 1] <= '9')))
+		rs--;
+	/* a byte the normaliser may fold into the same word, or a run too
+	 * long to look at */
+	if ((rs > 0 && (s[rs - 1] >= 0x80 || s[rs - 1] == ';' || s[rs - 1] == '&' ||
+			ascii_letter(s[rs - 1]) || (s[rs - 1] >= '0' && s[rs - 1] <= '9'))) ||
+	    (e < len && (s[e] >= 0x80 || s[e] == '&')))
+		return true;
+	struct ronda_norm nm;
+	bool brand;
+
+	ronda_norm_init(&nm, 128);
+	ronda_norm_run(&nm, s + rs, e - rs, RONDA_NORM_NO_ENTITIES);
+	brand = nm.len && !memchr(nm.text, ' ', nm.len) &&
+		ronda_lex_brand(st->lx, nm.text, nm.len, NULL);
+	ronda_norm_release(&nm);
+	return brand;
+}
+
+static bool word_byte(unsigned char c)
+{
+	return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Suffix ends: 8 d D 3 7 not followed by a word byte, 16 bytes at a time
+ * where SSE2 is there (as has_brand_word). */
+static bool has_brand_token(const struct judol *st, const unsigned char *s,
+			    size_t len)
+{
+	unsigned budget = MAX_BRAND_TOKENS;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i bit5 = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+		      z25 = _mm_set1_epi8(25), zero = _mm_set1_epi8('0'),
+		      nine = _mm_set1_epi8(9), us = _mm_set1_epi8('_'),
+		      c8 = _mm_set1_epi8('8'), c3 = _mm_set1_epi8('3'),
+		      c7 = _mm_set1_epi8('7'), cd = _mm_set1_epi8('d');
+
+	for (; len >= 17 && len - i >= 17; i += 16) {
+		/* | 0x20 leaves '8' '3' '7' as they are and lower-cases 'D' */
+		__m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(s + i)), bit5);
+		__m128i y = _mm_loadu_si128((const __m128i *)(s + i + 1));
+		__m128i last = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, c8), _mm_cmpeq_epi8(x, c3)),
+					    _mm_or_si128(_mm_cmpeq_epi8(x, c7), _mm_cmpeq_epi8(x, cd)));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(y, bit5), a), d = _mm_sub_epi8(y, zero);
+		__m128i word = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z25), l),
+							 _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)),
+					    _mm_cmpeq_epi8(y, us));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, last));
+
+		while (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+
+			if (brand_token_at(st, s, len, i + k + 1, &budget))
+				return true;
+			m &= m - 1;
+		}
+	}
+#endif
+	for (; i < len; i++) {
+		unsigned char c = s[i] | 0x20;
+
+		if ((c == '8' || c == 'd' || c == '3' || c == '7') &&
+		    (i + 1 == len || !word_byte(s[i + 1])) &&
+		    brand_token_at(st, s, len, i + 1, &budget))
+			return true;
+	}
+	return false;
+}
+
+static bool worth_a_look(const struct judol *st, const struct ronda_file *f,
 			 const struct ronda_hits *hits)
 {
 	size_t weak = 0;
 
-	if (ronda_hits_has(hits, P_WORD) || ronda_hits_has(hits, P_OBF) ||
-	    ronda_hits_has(hits, P_BRAND))
+	if (ronda_hits_has(hits, P_WORD) || ronda_hits_has(hits, P_OBF))
+		return true;
+	if (ronda_hits_has(hits, P_BRAND) && has_brand_token(st, f->data, f->len))
 		return true;
 	for (size_t k = 0; k < ARRAY_SIZE(weak_words); k++)
 		weak += ronda_hits_has(hits, P_WEAK + (unsigned)k);
@@ -1357,7 +1489,7 @@ static int judol_scan(void *state, struct ronda_file *f,
 			return RONDA_OK;
 	if (strstr(f->name, ".map.") || strstr(f->name, ".min."))
 		return RONDA_OK;
-	if (!worth_a_look(f, hits))
+	if (!worth_a_look(state, f, hits))
 		return RONDA_OK;
 	memset(&sc, 0, sizeof(sc));
 	sc.st = state;

@@ -366,6 +366,10 @@ bool ronda_lex_brand(const struct ronda_lexicon *lx, const char *word,
 	}
 	if (letters < 3 || digits > 1)
 		return false;
+	/* a hex literal (0xEEEEAA88 in a cipher table; the normaliser reads
+	 * 0x95dbda4d as 0xgsdbda4d) is a number */
+	if (word[0] == '0' && word[1] == 'x')
+		return false;
 	if (is_stop(lx, word, n - best))
 		return false;
 	if (suffix_len)

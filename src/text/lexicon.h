@@ -24,7 +24,8 @@
  * patterns, word boundaries, no backtracking); scanning is linear in the
  * text.  Brand-shaped words (a word of >= 3 letters followed by a brand
  * suffix such as 4d, 88, 138, 168, 303, 777, qq, toto, mpo, bet, slot, win,
- * as one token) are reported as hits with entry RONDA_LEX_BRAND.
+ * as one token) are reported as hits with entry RONDA_LEX_BRAND; a word
+ * starting with 0x (a hex literal, 0xeeeeaa88) never is.
  *
  * Ownership: a lexicon is immutable after ronda_lexicon_new() and may be
  * used from several threads at once (each thread gets its own vectorscan

@@ -158,6 +158,11 @@ static void test_brand_fn(void **st)
 	assert_int_equal(sl, 4);
 	assert_false(ronda_lex_brand(lx, "photo", 5, &sl));
 	assert_false(ronda_lex_brand(lx, "a1b2c88", 7, &sl));
+	/* hex literals of cipher tables, also as the normaliser reads
+	 * 0x95dbda4d (interior digits as letters) */
+	assert_false(ronda_lex_brand(lx, "0xeeeeaa88", 10, &sl));
+	assert_false(ronda_lex_brand(lx, "0xgsdbda4d", 10, &sl));
+	assert_true(ronda_lex_brand(lx, "xeeeeaa88", 9, &sl));
 	assert_false(ronda_lex_brand(lx, "abcdefghijklmnopqrstuvwxyzab88", 30, &sl));
 	ronda_lexicon_free(lx);
 	ronda_buf_release(&err);
