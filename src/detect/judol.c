@@ -1231,7 +1231,9 @@ static bool html_hides(const struct ronda_file *f)
  * a run of letters and digits not followed by '_' (\b), with three
  * letters in a row 3..23 bytes before the suffix. Once a pattern of the
  * common database with short, frequent literals ("win", "bet"), and only
- * its presence counted, beside a weak word or hiding CSS.
+ * its presence counted, beside a weak word or hiding CSS.  Runs that are
+ * code, not text, do not count: one right after a '_' (the tail of an
+ * identifier, message_extwin) and an array key (['openinextwin']).
  */
 static bool bw_alnum(unsigned char c)
 {
@@ -1241,13 +1243,20 @@ static bool bw_alnum(unsigned char c)
 /* The run of letters and digits ending at re (s[re] is not a word byte):
  * does it end with a suffix after three letters in a row?  Looks back at
  * most 27 bytes, all the test needs. */
-static bool brand_run(const unsigned char *s, size_t re)
+static bool brand_run(const unsigned char *s, size_t len, size_t re)
 {
 	size_t rs = re, n = 0;
 
 	while (rs > 0 && re - rs < 27 && bw_alnum(s[rs - 1]))
 		rs--;
 	if (re - rs < 5)
+		return false;
+	/* not a word shown to anyone: the tail of an identifier
+	 * (message_extwin) or an array key ($labels['openinextwin']) */
+	if (rs > 0 && s[rs - 1] == '_')
+		return false;
+	if (rs >= 2 && (s[rs - 1] == '\'' || s[rs - 1] == '"') && s[rs - 2] == '[' &&
+	    re + 1 < len && s[re] == s[rs - 1] && s[re + 1] == ']')
 		return false;
 	/* | 0x20 lower-cases letters and leaves digits as they are */
 	unsigned char a = s[re - 3] | 0x20, b = s[re - 2] | 0x20, c = s[re - 1] | 0x20;
@@ -1308,7 +1317,7 @@ static bool has_brand_word(const unsigned char *s, size_t len)
 		while (m) {
 			unsigned k = (unsigned)__builtin_ctz(m);
 
-			if (brand_run(s, i + k + 1))
+			if (brand_run(s, len, i + k + 1))
 				return true;
 			m &= m - 1;
 		}
@@ -1316,7 +1325,7 @@ static bool has_brand_word(const unsigned char *s, size_t len)
 #endif
 	for (; i < len; i++)
 		if (bw_last(s[i]) && (i + 1 == len || !bw_word(s[i + 1])) &&
-		    brand_run(s, i + 1))
+		    brand_run(s, len, i + 1))
 			return true;
 	return false;
 }
