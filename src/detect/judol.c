@@ -1092,8 +1092,61 @@ static bool b64_after_quote(const unsigned char *q, const unsigned char *end)
 }
 
 /*
+ * The word around a Greek or Cyrillic letter written right after a Latin
+ * one at s[i] (ASCII letters and digits, and two-byte UTF-8 letters of the
+ * Latin, IPA, Greek and Cyrillic blocks, U+00C0..U+053F): do all its
+ * letters fold to Latin ones?  A Latin word disguised with look-alikes
+ * ("ѕlоt", "gасоr") does; a Greek or Cyrillic word with a Latin typo
+ * ("Πρoτεραιότητα", "cписък", "Iншыя") has letters that fold to nothing,
+ * and the normaliser cannot make a gambling word of it.  Over 128 bytes
+ * of word: yes.
+ */
+static bool latin_lookalike_word(const unsigned char *s, size_t n, size_t i)
+{
+	size_t j = i, k = i;
+
+	while (j > 0 && i - j <= 128) {
+		unsigned char c = s[j - 1];
+
+		if (ascii_letter(c) || (c >= '0' && c <= '9'))
+			j--;
+		else if (j >= 2 && (c & 0xC0) == 0x80 && s[j - 2] >= 0xC3 &&
+			 s[j - 2] <= 0xD4)
+			j -= 2;
+		else
+			break;
+	}
+	while (k < n && k - j <= 256) {
+		unsigned char c = s[k];
+
+		if (ascii_letter(c) || (c >= '0' && c <= '9'))
+			k++;
+		else if (c >= 0xC3 && c <= 0xD4 && k + 1 < n &&
+			 (s[k + 1] & 0xC0) == 0x80)
+			k += 2;
+		else
+			break;
+	}
+	if (i - j > 128 || k - j > 256)
+		return true;
+	for (size_t x = j; x < k; x++) {
+		if (s[x] < 0x80)
+			continue;
+		uint32_t cp = (uint32_t)(s[x] & 0x1F) << 6 | (s[x + 1] & 0x3Fu);
+		char out[2];
+		bool look, dia;
+
+		if (ronda_fold_cp(cp, out, &look, &dia) == 0)
+			return false;
+		x++;
+	}
+	return true;
+}
+
+/*
  * What the gate patterns cannot see in an HTML page without gate words:
- * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr"), a
+ * Cyrillic or Greek look-alikes inside a Latin word ("ѕlоt gасоr", not a
+ * Greek or Cyrillic word with a Latin letter in it), a
  * symbol or emoji between two Latin letters ("s🎰l🎰o🎰t", "s·l·o·t") and
  * attribute values that try_base64() would decode (base64 runs).  Accented
  * Latin letters and other scripts are left alone: they are ordinary
@@ -1138,9 +1191,13 @@ static bool html_suspect(const unsigned char *s, size_t n)
 		/* "\\nЗапись": the letter ends an escape sequence */
 		if (i >= 2 && s[i - 2] == '\\')
 			continue;
-		/* Greek and Cyrillic letters (lead bytes CE..D1) */
-		if (c >= 0xCE && c <= 0xD1)
-			return true;
+		/* Greek and Cyrillic letters (lead bytes CE..D1) in a word
+		 * that reads as Latin */
+		if (c >= 0xCE && c <= 0xD1) {
+			if (latin_lookalike_word(s, n, i))
+				return true;
+			continue;
+		}
 		/* Latin-1 symbols (C2), general punctuation, arrows,
 		 * symbols and dingbats (E2), emoji (F0 9F) */
 		if (c == 0xC2)
