@@ -568,7 +568,7 @@ static size_t parse_entity(const unsigned char *s, size_t len, uint32_t *cp)
 	if (!k || i >= len || s[i] != ';')
 		return 0;
 	for (size_t j = 0; j < ARRAY_SIZE(named); j++) {
-		if (!strcmp(named[j].name, name)) {
+		if (named[j].name[0] == name[0] && !strcmp(named[j].name, name)) {
 			*cp = named[j].cp;
 			return i + 1;
 		}
@@ -780,6 +780,32 @@ static void pass1(struct p1 *p, const unsigned char *s, size_t len,
 		if (fast && kind[c] != K_SLOW && p->nu < p->cap) {
 			i = run_ascii(p, s, len, i);
 			continue;
+		}
+		/* two- and three-byte UTF-8 (other scripts: mostly breaks),
+		 * decoded as utf8_next() does and folded through the table */
+		if (fast && c >= 0xC2 && c <= 0xEF) {
+			size_t n = 0;
+
+			if (c <= 0xDF) {
+				if (i + 1 < len && (s[i + 1] & 0xC0) == 0x80) {
+					cp = (uint32_t)(c & 0x1F) << 6 | (s[i + 1] & 0x3Fu);
+					n = 2;
+				}
+			} else if (i + 2 < len && (s[i + 1] & 0xC0) == 0x80 &&
+				   (s[i + 2] & 0xC0) == 0x80) {
+				cp = (uint32_t)(c & 0x0F) << 12 |
+				     (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3Fu);
+				if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF))
+					n = 3;
+			}
+			if (n) {
+				if (T_CODE(bmp[cp]) == T_BREAK)
+					emit(p, BRK, (uint32_t)i, 0);
+				else
+					emit_cp(p, cp, (uint32_t)i, 0);
+				i += n;
+				continue;
+			}
 		}
 
 		if (c == '<' && (opts & RONDA_NORM_STRIP_TAGS)) {
@@ -1040,6 +1066,27 @@ static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
 		size_t e = r;
 		unsigned seen = 0;      /* 1 digit, 2 letter */
 
+#ifdef __SSE2__
+		/* 16 units at a time: the first break ends the word; before
+		 * it, digits and letters (the alphabet is a-z 0-9 and BRK) */
+		while (nu - e >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(text + e));
+			__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+			unsigned brk = (unsigned)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(x, _mm_set1_epi8(BRK)));
+			unsigned dig = (unsigned)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+			unsigned in = brk ? (brk & (0u - brk)) - 1u : 0xFFFFu;
+
+			seen |= (dig & in ? 1u : 0u) | (~dig & ~brk & in ? 2u : 0u);
+			if (brk) {
+				e += (size_t)__builtin_ctz(brk);
+				break;
+			}
+			e += 16;
+		}
+		if (nu - e < 16)
+#endif
 		for (; e < nu && text[e] != BRK; e++)
 			seen |= is_digit((unsigned char)text[e]) ? 1u : 2u;
 		if (space && w) {
@@ -1078,7 +1125,26 @@ static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
 
 		if (w == r) {
 			w = r = e;
-		} else {
+		}
+#ifdef __SSE2__
+		/* 16 units at a time once the gap is 16 or more: what is
+		 * stored past the word's end lies below r, where the next
+		 * units are written anyway, and is never read */
+		else if (r - w >= 16 && nu - r >= ((e - r + 15) & ~(size_t)15)) {
+			for (size_t x = 0; x < e - r; x += 16) {
+				_mm_storeu_si128((__m128i *)(text + w + x),
+						 _mm_loadu_si128((const __m128i *)(text + r + x)));
+				_mm_storeu_si128((__m128i *)(flags + w + x),
+						 _mm_loadu_si128((const __m128i *)(flags + r + x)));
+				for (size_t q = 0; q < 16; q += 4)
+					_mm_storeu_si128((__m128i *)(map + w + x + q),
+							 _mm_loadu_si128((const __m128i *)(map + r + x + q)));
+			}
+			w += e - r;
+			r = e;
+		}
+#endif
+		else {
 			for (; r < e; r++, w++) {
 				text[w] = text[r];
 				map[w] = map[r];

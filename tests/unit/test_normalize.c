@@ -312,7 +312,8 @@ static void test_fold_cp(void **st)
 	assert_int_equal(ronda_fold_cp(0x4E00, out, &look, &dia), 0);     /* CJK */
 }
 
-/* The fast paths (bulk ASCII runs, block moves) against the plain
+/* The fast paths (bulk ASCII runs, two- and three-byte UTF-8 through the
+ * table, 16-unit word scans and block moves in pass 2) against the plain
  * per-character path: same text, offsets, flags, counters and truncation
  * on pseudo-random mixes of everything the normaliser handles. */
 static void same_as_reference(const unsigned char *in, size_t len,
@@ -393,6 +394,35 @@ static void test_fast_paths(void **st)
 		}
 		same_as_reference(buf, len, (unsigned)round % 2 ? RONDA_NORM_STRIP_TAGS : 0,
 				  (size_t)round % 7 == 0 ? 1 + (size_t)round % 40 : 0);
+	}
+	/* words of 1..40 letters and digits (leet words, words longer than
+	 * the 16-unit blocks of pass 2) between break runs of 1..12 bytes
+	 * (many dropped units, so that words move down by 16 and more), up
+	 * to the end of the input and the output cap */
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789AZ";
+	static const char seps[] = " .-\n_!,;";
+
+	for (int round = 0; round < 2000; round++) {
+		size_t len = 0, want = 1 + (size_t)(round % 400);
+
+		while (len < want && len + 60 < sizeof(buf)) {
+			seed = seed * 1103515245u + 12345u;
+			size_t wl = 1 + (seed >> 8) % ((seed >> 20) % 3 ? 6 : 40);
+
+			for (size_t i = 0; i < wl; i++) {
+				seed = seed * 1103515245u + 12345u;
+				buf[len++] = (unsigned char)alnum[(seed >> 8) %
+					((seed >> 24) % 4 ? 26 : sizeof(alnum) - 1)];
+			}
+			seed = seed * 1103515245u + 12345u;
+			size_t bl = 1 + (seed >> 8) % ((seed >> 20) % 2 ? 2 : 12);
+
+			for (size_t i = 0; i < bl; i++)
+				buf[len++] = (unsigned char)seps[(seed >> (i % 16)) % (sizeof(seps) - 1)];
+		}
+		len -= (size_t)round % 3;    /* ending in a word or a break */
+		same_as_reference(buf, len, (unsigned)round % 2 ? RONDA_NORM_STRIP_TAGS : 0,
+				  (size_t)round % 5 == 0 ? 1 + (size_t)round % 300 : 0);
 	}
 	/* every single byte and every byte pair, on its own and in a word */
 	for (unsigned c = 0; c < 256; c++) {
