@@ -1018,10 +1018,23 @@ static bool ascii_letter(unsigned char c)
 	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
+/* base64 bytes, both alphabets (+/ and -_) */
+static const uint8_t b64_table[256] = {
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1,
+	['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
+	['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+	['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1,
+	['/'] = 1, ['-'] = 1, ['_'] = 1,
+};
+
 static inline bool b64_char(unsigned char c)
 {
-	return ascii_letter(c) || (c >= '0' && c <= '9') || c == '+' ||
-	       c == '/' || c == '-' || c == '_';
+	return b64_table[c] != 0;
 }
 
 static bool is_space(unsigned char c)
@@ -1181,7 +1194,10 @@ static bool html_suspect(const unsigned char *s, size_t n)
 		size_t l;
 
 		if (c == '"' || c == '\'') {
-			if (b64_after_quote(s + i, s + n))
+			/* b64_after_quote()'s first test, inline: most quoted
+			 * strings are short */
+			if (n - i > 32 && b64_char(s[i + 32]) && b64_char(s[i + 16]) &&
+			    b64_char(s[i + 1]) && b64_after_quote(s + i, s + n))
 				return true;
 			continue;
 		}
