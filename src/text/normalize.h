@@ -138,9 +138,9 @@ uint64_t ronda_norm_offset(const struct ronda_norm *n, size_t i);
 #define RONDA_FOLD_DROP (-2)
 int ronda_fold_cp(uint32_t cp, char out[2], bool *lookalike, bool *diacritic);
 
-/* Builds the folding table now (~13 M instructions, otherwise done on first
- * use): detectors call it from their init, so that no file's scan, and no
- * file's CPU time in the per-file figures, carries it.  Thread-safe. */
+/* Builds the folding table now (~0.5 M instructions, otherwise done on
+ * first use): detectors call it from their init, so that no file's scan,
+ * and no file's CPU time in the per-file figures, carries it.  Thread-safe. */
 void ronda_norm_prepare(void);
 
 #endif
