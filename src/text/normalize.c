@@ -1104,7 +1104,8 @@ static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
 				_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
 			unsigned in = brk ? (brk & (0u - brk)) - 1u : 0xFFFFu;
 
-			seen |= (dig & in ? 1u : 0u) | (~dig & ~brk & in ? 2u : 0u);
+			/* bit 0: a digit before the break; bit 1: a letter */
+			seen |= (unsigned)((dig & in) != 0) | (unsigned)((~dig & in) != 0) << 1;
 			if (brk) {
 				e += (size_t)__builtin_ctz(brk);
 				break;
@@ -1157,15 +1158,22 @@ static size_t pass2(struct ronda_norm *n, size_t nu, unsigned opts)
 		 * stored past the word's end lies below r, where the next
 		 * units are written anyway, and is never read */
 		else if (r - w >= 16 && nu - r >= ((e - r + 15) & ~(size_t)15)) {
-			for (size_t x = 0; x < e - r; x += 16) {
+			size_t x = 0;
+
+			do {
+				const __m128i *sm = (const __m128i *)(map + r + x);
+				__m128i *dm = (__m128i *)(map + w + x);
+
 				_mm_storeu_si128((__m128i *)(text + w + x),
 						 _mm_loadu_si128((const __m128i *)(text + r + x)));
 				_mm_storeu_si128((__m128i *)(flags + w + x),
 						 _mm_loadu_si128((const __m128i *)(flags + r + x)));
-				for (size_t q = 0; q < 16; q += 4)
-					_mm_storeu_si128((__m128i *)(map + w + x + q),
-							 _mm_loadu_si128((const __m128i *)(map + r + x + q)));
-			}
+				_mm_storeu_si128(dm, _mm_loadu_si128(sm));
+				_mm_storeu_si128(dm + 1, _mm_loadu_si128(sm + 1));
+				_mm_storeu_si128(dm + 2, _mm_loadu_si128(sm + 2));
+				_mm_storeu_si128(dm + 3, _mm_loadu_si128(sm + 3));
+				x += 16;
+			} while (x < e - r);
 			w += e - r;
 			r = e;
 		}
