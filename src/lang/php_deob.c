@@ -36,9 +36,9 @@ const struct ronda_php_deob_limits ronda_php_deob_default_limits = {
 
 struct arr;
 
-/* chain comes last and is a C string: a value is cleared by zeroing the
- * fields before it and chain[0] (val_clear), the bytes after the chain's
- * NUL are never read */
+/* The chain lives out of line (NULL: empty): most values never get one,
+ * and a value small enough to copy, clear and store cheaply matters for
+ * data tables, where every element is a value. */
 struct val {
 	enum ronda_php_val_type type;
 	unsigned n_steps;
@@ -53,14 +53,32 @@ struct val {
 				  closing quote follows); val_own() copies it
 				  before anything writes to it or keeps it
 				  beyond the run */
-	char chain[RONDA_PHP_CHAIN_MAX];
+	char *chain;           /* NULL, or RONDA_PHP_CHAIN_MAX bytes holding
+				  a C string (owned) */
 };
 
-/* Empty (UNKNOWN) value: cheaper than zeroing the whole struct, which the
- * evaluator does for every expression it tries. */
+/* Empty (UNKNOWN) value. */
 static inline void val_clear(struct val *v)
 {
-	memset(v, 0, offsetof(struct val, chain) + 1);
+	memset(v, 0, sizeof(*v));
+}
+
+static inline const char *chain_of(const struct val *v)
+{
+	return v->chain ? v->chain : "";
+}
+
+/* v's chain = the C string c (NULL: empty). */
+static void chain_set(struct val *v, const char *c)
+{
+	if (!c || !c[0]) {
+		if (v->chain)
+			v->chain[0] = '\0';
+		return;
+	}
+	if (!v->chain)
+		v->chain = xmalloc(RONDA_PHP_CHAIN_MAX);
+	memcpy(v->chain, c, strlen(c) + 1);
 }
 
 /* An array element holds its value in place: one allocation less per
@@ -140,6 +158,7 @@ static void val_release(struct val *v)
 	if (!v->ext)
 		free(v->s);
 	arr_free(v->a);
+	free(v->chain);
 	val_clear(v);
 }
 
@@ -172,6 +191,10 @@ static void val_copy(struct val *dst, const struct val *src)
 		dst->s = xmemdup(src->s, src->len + 1);
 	if (src->a)
 		dst->a = arr_copy(src->a);
+	if (src->chain) {
+		dst->chain = NULL;
+		chain_set(dst, src->chain);
+	}
 }
 
 /* dst = src for the symbol table, before consider(src, SINK_NONE).  A
@@ -247,12 +270,24 @@ static bool to_int(const struct val *v, long long *out)
 
 static void chain_step(struct val *v, const char *step)
 {
-	size_t n = strlen(v->chain);
+	size_t n;
 
-	if (n && n + 3 < sizeof(v->chain))
-		n += (size_t)snprintf(v->chain + n, sizeof(v->chain) - n, " > ");
-	if (n < sizeof(v->chain))
-		snprintf(v->chain + n, sizeof(v->chain) - n, "%s", step);
+	if (!v->chain) {
+		v->chain = xmalloc(RONDA_PHP_CHAIN_MAX);
+		v->chain[0] = '\0';
+	}
+	/* what snprintf(" > ") and snprintf("%s", step) would write */
+	n = strlen(v->chain);
+	if (n && n + 3 < RONDA_PHP_CHAIN_MAX) {
+		memcpy(v->chain + n, " > ", 4);
+		n += 3;
+	}
+	if (n < RONDA_PHP_CHAIN_MAX) {
+		size_t k = MIN(strlen(step), RONDA_PHP_CHAIN_MAX - n - 1);
+
+		memcpy(v->chain + n, step, k);
+		v->chain[n + k] = '\0';
+	}
 	v->n_steps++;
 }
 
@@ -260,7 +295,7 @@ static void chain_step(struct val *v, const char *step)
 static void merge_prov(struct val *a, const struct val *b)
 {
 	if (b->n_steps > a->n_steps) {
-		memcpy(a->chain, b->chain, sizeof(a->chain));
+		chain_set(a, b->chain);
 		a->n_steps = b->n_steps;
 	}
 	a->src_len = MAX(a->src_len, b->src_len);
@@ -526,13 +561,18 @@ static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
 	unsigned interp = 0, esc = 0;
 	size_t n;
 
-	/* a plain '...' without backslashes is its body: no decoder, no
-	 * growing buffer (data tables are thousands of these) */
-	if (t->type == RONDA_PHP_STRING && t->len >= 2 && d->src[t->off] == '\'' &&
+	/* a plain '...' without backslashes, or "..." without backslashes
+	 * and '$', is its body: no decoder, no growing buffer (data tables
+	 * are thousands of these) */
+	if (((t->type == RONDA_PHP_STRING && d->src[t->off] == '\'') ||
+	     (t->type == RONDA_PHP_DQSTRING && d->src[t->off] == '"')) &&
+	    t->len >= 2 &&
 	    !(t->flags & (RONDA_PHP_TF_UNTERMINATED | RONDA_PHP_TF_HEREDOC |
 			  RONDA_PHP_TF_NOWDOC)) &&
 	    t->len - 2 <= d->lim.max_value &&
-	    !memchr(d->src + t->off + 1, '\\', t->len - 2)) {
+	    !memchr(d->src + t->off + 1, '\\', t->len - 2) &&
+	    (t->type == RONDA_PHP_STRING ||
+	     !memchr(d->src + t->off + 1, '$', t->len - 2))) {
 		n = t->len - 2;
 		if (!charge(d, n))
 			return false;
@@ -874,7 +914,7 @@ static bool index_val(struct val *v, struct val *idx)
 		if (k < 0 || (size_t)k >= v->len)
 			return false;
 		val_str(&r, (unsigned char *)dupn(v->s + k, 1), 1);
-		memcpy(r.chain, v->chain, sizeof(r.chain));
+		chain_set(&r, v->chain);
 		r.n_steps = v->n_steps;
 		r.src_len = v->src_len;
 		r.pieces = 1;
@@ -936,9 +976,18 @@ static const struct fn fns[] = {
 };
 
 /* For each first letter (slot 26: any other byte), the lengths of the
- * names in fns[]: most identifiers are rejected by one table test. */
-static uint32_t fn_lens[27];
+ * names in fns[]: most identifiers are rejected by one table test.
+ * root_lens: the same for fns[] and the sinks root_sink() knows, so the
+ * main loop passes most calls by without looking further.  fn_idx: per
+ * first letter, the fns[] entries starting with it (index + 1, 0 ends). */
+#define FN_PER_SLOT (ARRAY_SIZE(fns) + 1)   /* room for all: never full */
+static uint32_t fn_lens[27], root_lens[27];
+static uint8_t fn_idx[27][FN_PER_SLOT];
+static uint8_t fn_len[ARRAY_SIZE(fns)];
 static pthread_once_t fn_lens_once = PTHREAD_ONCE_INIT;
+static const char *const root_sink_words[] = {
+	"eval", "assert", "create_function", "preg_replace",
+};
 
 static unsigned fn_slot(unsigned char c0)
 {
@@ -948,9 +997,27 @@ static unsigned fn_slot(unsigned char c0)
 
 static void fn_lens_build(void)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
-		fn_lens[fn_slot((unsigned char)fns[k].name[0])] |=
-			1u << MIN(strlen(fns[k].name), (size_t)31);
+	for (size_t k = 0; k < ARRAY_SIZE(fns); k++) {
+		unsigned slot = fn_slot((unsigned char)fns[k].name[0]);
+		unsigned q = 0;
+
+		fn_len[k] = (uint8_t)strlen(fns[k].name);
+		fn_lens[slot] |= 1u << MIN((size_t)fn_len[k], (size_t)31);
+		while (q < FN_PER_SLOT - 1 && fn_idx[slot][q])
+			q++;
+		fn_idx[slot][q] = (uint8_t)(k + 1);
+	}
+	memcpy(root_lens, fn_lens, sizeof(root_lens));
+	for (size_t k = 0; k < ARRAY_SIZE(root_sink_words); k++)
+		root_lens[fn_slot((unsigned char)root_sink_words[k][0])] |=
+			1u << MIN(strlen(root_sink_words[k]), (size_t)31);
+}
+
+/* False if the identifier t is none of fns[] and none of the sinks. */
+static inline bool may_be_root_word(struct ronda_php_deob *d,
+				    const struct ronda_php_tok *t)
+{
+	return root_lens[fn_slot(d->src[t->off])] & (1u << MIN(t->len, 31u));
 }
 
 static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
@@ -962,9 +1029,10 @@ static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
 	    !(fn_lens[fn_slot(d->src[t->off])] & (1u << MIN(t->len, 31u))))
 		return NULL;
 	c0 = d->src[t->off] | 0x20;   /* a first-byte reject before the compare */
-	for (size_t k = 0; k < ARRAY_SIZE(fns); k++)
-		if ((unsigned char)fns[k].name[0] == c0 && is_word(d, i, fns[k].name))
-			return &fns[k];
+	for (const uint8_t *k = fn_idx[fn_slot(c0)]; *k; k++)
+		if ((unsigned char)fns[*k - 1].name[0] == c0 && fn_len[*k - 1] == t->len &&
+		    is_word(d, i, fns[*k - 1].name))
+			return &fns[*k - 1];
 	return NULL;
 }
 
@@ -1162,7 +1230,7 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 		if (!(o = dec_hex(a[1].s, a[1].len, &on)))
 			return false;
 		r->src_len = a[1].src_len;
-		memcpy(a[0].chain, a[1].chain, sizeof(a[0].chain));
+		chain_set(&a[0], a[1].chain);
 		a[0].n_steps = a[1].n_steps;
 		a[0].src_len = a[1].src_len;
 	} else if (!strcmp(name, "urldecode") || !strcmp(name, "rawurldecode")) {
@@ -1220,7 +1288,8 @@ static bool apply(struct ronda_php_deob *d, const struct fn *f, struct val *a,
 	}
 	o[on] = '\0';
 	val_str(r, o, on);
-	memcpy(r->chain, a[0].chain, sizeof(r->chain));
+	r->chain = a[0].chain;   /* a[0] is released after: its chain moves */
+	a[0].chain = NULL;
 	r->n_steps = a[0].n_steps;
 	r->src_len = MAX(a[0].src_len, r->src_len);
 	r->pieces = 1;
@@ -1622,6 +1691,28 @@ static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
 		budget(d);
 		return false;
 	}
+	/* a lone literal (a data table's element, a call's argument): what
+	 * eval_binary > eval_unary > eval_primary would do with it, without
+	 * descending.  Same depth checks (eval_unary's is depth + 1), same
+	 * step charged; a string literal followed by '[' or '{' takes the
+	 * long way (eval_postfix) */
+	if (d->depth + 1 < d->lim.max_depth) {
+		const struct ronda_php_tok *t = tok(d, *i), *nx = tok(d, *i + 1);
+
+		if ((t->type == RONDA_PHP_NUMBER ||
+		     ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) &&
+		      !ronda_php_tok_op(nx, "[") && !ronda_php_tok_op(nx, "{"))) &&
+		    bin_level(nx) == L_NONE) {
+			val_clear(out);
+			if (!budget(d))
+				return false;
+			ok = t->type == RONDA_PHP_NUMBER ? eval_number(d, i, out) :
+							   eval_literal(d, i, out);
+			if (!ok)
+				val_clear(out);
+			return ok;
+		}
+	}
 	d->depth++;
 	ok = eval_binary(d, i, out, L_XOR);
 	d->depth--;
@@ -1733,7 +1824,7 @@ static void add_blob(struct ronda_php_deob *d, struct val *v, size_t offset,
 			if (sink > b->sink)
 				b->sink = sink;
 			if (v->n_steps > b->n_steps) {
-				memcpy(b->chain, v->chain, sizeof(b->chain));
+				memcpy(b->chain, chain_of(v), strlen(chain_of(v)) + 1);
 				b->n_steps = v->n_steps;
 			}
 			return;
@@ -1751,7 +1842,7 @@ static void add_blob(struct ronda_php_deob *d, struct val *v, size_t offset,
 	b->data = v->s;
 	b->len = v->len;
 	v->s = NULL;
-	memcpy(b->chain, v->chain, sizeof(b->chain));
+	memcpy(b->chain, chain_of(v), strlen(chain_of(v)) + 1);
 	b->n_steps = v->n_steps;
 	b->offset = offset;
 	b->src_len = v->src_len;
@@ -1767,7 +1858,7 @@ static void consider(struct ronda_php_deob *d, struct val *v, size_t offset,
 	if (!is_str(v))
 		return;
 	if (v->n_steps == 0 && v->pieces > 1 && sink == RONDA_PHP_SINK_EVAL) {
-		snprintf(v->chain, sizeof(v->chain), "concat");
+		chain_set(v, "concat");
 		v->n_steps = 1;
 	}
 	if (v->n_steps > 0 || (sink == RONDA_PHP_SINK_EVAL && v->len >= 8))
@@ -2141,25 +2232,55 @@ static int evaluate(struct ronda_php_deob *d, size_t ring)
 		reverse_toks(d->toks + ring_start, d->n_toks - ring_start);
 	}
 	for (size_t i = 0; i < d->n_toks;) {
-		const struct ronda_php_tok *tk = &d->toks[i];
+		const struct ronda_php_tok *tk;
 
-		if (d->steps > d->lim.max_steps) {
-			d->truncated = true;
-			break;
+		/* one step per token; tokens that start no root (neither a
+		 * variable, '$' nor an identifier) pass in this tight loop */
+		{
+			size_t steps = d->steps, max = d->lim.max_steps, n = d->n_toks;
+			const struct ronda_php_tok *toks = d->toks;
+
+			for (;;) {
+				tk = &toks[i];
+				if (steps > max) {
+					d->steps = steps;
+					d->truncated = true;
+					return RONDA_OK;
+				}
+				steps++;
+				if (tk->type == RONDA_PHP_VARIABLE || tk->type == RONDA_PHP_IDENT ||
+				    (tk->type == RONDA_PHP_OP && tk->op[0] == '$' && !tk->op[1]))
+					break;
+				if (++i >= n) {
+					d->steps = steps;
+					return RONDA_OK;
+				}
+			}
+			d->steps = steps;
 		}
-		d->steps++;
-		if ((tk->type == RONDA_PHP_VARIABLE || ronda_php_tok_op(tk, "$")) &&
-		    !(i > 0 && (is_op(d, i - 1, "$") || is_op(d, i - 1, "->") ||
-				is_op(d, i - 1, "::")))) {
-			root_assign(d, &i);
+		if (tk->type != RONDA_PHP_IDENT) {
+			/* root_assign's own first test: most variables are
+			 * read, not assigned */
+			if (tk->type == RONDA_PHP_VARIABLE && !is_op(d, i + 1, "=") &&
+			    !is_op(d, i + 1, ".=") && !is_op(d, i + 1, "[")) {
+				i++;
+				continue;
+			}
+			if (!(i > 0 && (is_op(d, i - 1, "$") || is_op(d, i - 1, "->") ||
+					is_op(d, i - 1, "::")))) {
+				root_assign(d, &i);
+				continue;
+			}
+			i++;
 			continue;
 		}
-		if (tk->type == RONDA_PHP_IDENT) {
-			if (root_sink(d, &i))
-				continue;
+		/* root_sink and the decoders want a call of a word they know */
+		if (is_op(d, i + 1, "(") && may_be_root_word(d, tk)) {
 			const struct fn *fn;
 
-			if (is_op(d, i + 1, "(") && (fn = find_fn(d, i)) != NULL &&
+			if (root_sink(d, &i))
+				continue;
+			if ((fn = find_fn(d, i)) != NULL &&
 			    fn->step && !prev_is_member(d, i)) {
 				root_call(d, &i);
 				continue;
@@ -2221,7 +2342,7 @@ bool ronda_php_deob_eval_at(struct ronda_php_deob *d, size_t i, size_t *end,
 	*out = (char *)v.s;
 	*out_len = v.len;
 	if (chain && chain_size)
-		snprintf(chain, chain_size, "%s", v.chain);
+		snprintf(chain, chain_size, "%s", chain_of(&v));
 	v.s = NULL;
 	val_release(&v);
 	if (end)
