@@ -60,7 +60,8 @@ static const struct ronda_rule rules[] = {
 };
 
 /* prefilter pattern ids (engine matches on raw content) */
-enum { P_WORD = 1, P_OBF, P_BRAND, P_BRAND_WORD, P_WEAK };
+enum { P_WORD = 1, P_OBF, P_BRAND, P_BRAND_WORD, P_WEAK,
+       P_OBF_CHAR = 40 };   /* after the P_WEAK + k ids */
 
 /* gate words that only count when a file has two different ones */
 static const char *const weak_words[] = {
@@ -982,15 +983,19 @@ static int judol_init(struct ronda_detector_init *di, void **state)
 				  P_OBF);
 		ronda_buf_release(&re);
 	}
+	/* zero-width characters hide things between Latin letters;
+	 * Persian, Indic and Burmese text uses ZWNJ/ZWJ/ZWSP in ordinary
+	 * spelling */
+	ronda_pattern_add(di, "[a-z0-9](?:\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0)|"
+			  "(?:&#x?[0-9a-f]{2,6};){3}",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
+	/* look-alike letters (mathematical, full-width, small capitals,
+	 * circled, enclosed): lookalike_in_word() decides */
 	ronda_pattern_add(di, "\\xF0\\x9D[\\x90-\\x9F]|\\xEF\\xBC[\\xA1-\\xBA]|"
 			  "\\xEF\\xBD[\\x81-\\x9A]|"
-			  /* zero-width characters hide things between Latin
-			   * letters; Persian, Indic and Burmese text uses
-			   * ZWNJ/ZWJ/ZWSP in ordinary spelling */
-			  "[a-z0-9](?:\\xE2\\x80[\\x8B-\\x8D]|\\xE2\\x81\\xA0)|"
 			  "\\xE1\\xB4[\\x80-\\xA2]|\\xE2\\x93[\\x80-\\xBF]|"
-			  "\\xF0\\x9F[\\x84\\x85]|(?:&#x?[0-9a-f]{2,6};){3}",
-			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF);
+			  "\\xF0\\x9F[\\x84\\x85]",
+			  RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_OBF_CHAR);
 	/* brand-shaped tokens: a number suffix is enough on its own
 	 * (ZEUS88, TOGEL4D, KOI777); a word suffix (NAGABET, HOKIWIN,
 	 * SUPERMPO) is also English and Spanish (alphabet, darwin, tiempo),
@@ -1534,12 +1539,66 @@ static bool has_brand_token(const struct judol *st, const unsigned char *s,
 	return false;
 }
 
+/*
+ * P_OBF_CHAR matched: is one of the look-alike letters it looks for (the
+ * same byte classes) more than a one-character string of a character
+ * table ('𝒜' => '&Ascr;' in an entity list, 'ᴀ' in a transliteration
+ * table)?  Such a letter, between quotes with three more plain ASCII
+ * separators on each side, is a word of one letter for the normaliser:
+ * four breaks on each side are more than it joins single letters across
+ * (MAX_JOIN_GAP), and no lexicon term or brand has one letter.  A tag,
+ * comment, entity or any non-ASCII byte nearby could be fewer breaks:
+ * then, and for every other look-alike letter, the answer is yes.
+ */
+static bool plain_sep(unsigned char c, bool left)
+{
+	/* not the last byte of a tag, comment or entity before the letter
+	 * (one break, or a letter, for many bytes) nor the first one after
+	 * it; a non-ASCII byte may be an invisible character (no break) */
+	return c < 0x80 && !ascii_letter(c) && !(c >= '0' && c <= '9') &&
+	       c != '<' && c != '&' && (!left || (c != '>' && c != ';'));
+}
+
+static bool lookalike_in_word(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i + 2 < n; i++) {
+		unsigned char c = s[i], c1 = s[i + 1], c2 = s[i + 2];
+		size_t l;
+
+		if (c < 0xE1)
+			continue;
+		if (c == 0xF0 && ((c1 == 0x9D && c2 >= 0x90 && c2 <= 0x9F) ||
+				  (c1 == 0x9F && (c2 == 0x84 || c2 == 0x85))))
+			l = 4;
+		else if ((c == 0xEF && ((c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) ||
+					(c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A))) ||
+			 (c == 0xE1 && c1 == 0xB4 && c2 >= 0x80 && c2 <= 0xA2) ||
+			 (c == 0xE2 && c1 == 0x93 && c2 >= 0x80))
+			l = 3;
+		else
+			continue;
+		bool alone = i >= 4 && i + l + 4 <= n &&
+			     (s[i - 1] == '\'' || s[i - 1] == '"') &&
+			     (s[i + l] == '\'' || s[i + l] == '"');
+
+		for (size_t k = 2; alone && k <= 4; k++)
+			alone = plain_sep(s[i - k], true) &&
+				plain_sep(s[i + l + k - 1], false);
+		if (!alone)
+			return true;
+		i += l - 1;
+	}
+	return false;
+}
+
 static bool worth_a_look(const struct judol *st, const struct ronda_file *f,
 			 const struct ronda_hits *hits)
 {
 	size_t weak = 0;
 
 	if (ronda_hits_has(hits, P_WORD) || ronda_hits_has(hits, P_OBF))
+		return true;
+	if (ronda_hits_has(hits, P_OBF_CHAR) && lookalike_in_word(f->data, f->len))
 		return true;
 	if (ronda_hits_has(hits, P_BRAND) && has_brand_token(st, f->data, f->len))
 		return true;
