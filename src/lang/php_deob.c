@@ -92,14 +92,32 @@ struct elem {
 	struct val v;
 };
 
+#define ARR_INLINE 2      /* most nested arrays are pairs */
+
 struct arr {
-	struct elem *v;
+	struct elem *v;        /* inl, or malloc'd when more are needed */
 	size_t n, alloc;
 	long long next;        /* next automatic integer key */
 	size_t total;          /* elements, nested arrays' included */
 	bool overflow;         /* more than MAX_ARRAY (MAX_ARRAY_TOTAL nested) */
 	uint16_t *idx;         /* string keys: element + 1 by hash, or NULL */
+	struct elem inl[ARR_INLINE];
 };
+
+/* An empty array: the first elements live in the same allocation. */
+static struct arr *arr_new(void)
+{
+	struct arr *a = xmalloc(sizeof(*a));
+
+	a->v = a->inl;
+	a->n = 0;
+	a->alloc = ARR_INLINE;
+	a->next = 0;
+	a->total = 0;
+	a->overflow = false;
+	a->idx = NULL;
+	return a;
+}
 
 struct sym {
 	char *name;
@@ -139,26 +157,45 @@ static char *dupn(const void *p, size_t n)
 	return o;
 }
 
+static void arr_free(struct arr *a);
+
+/* val_release without the clearing, for a value about to go. */
+static void val_drop(struct val *v)
+{
+	if (v->s && !v->ext)
+		free(v->s);
+	if (v->a)
+		arr_free(v->a);
+	if (v->chain)
+		free(v->chain);
+}
+
 static void arr_free(struct arr *a)
 {
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
-		if (!a->v[i].key_ext)
-			free(a->v[i].key);
-		val_release(&a->v[i].v);
+		struct elem *e = &a->v[i];
+
+		if (e->key && !e->key_ext)
+			free(e->key);
+		if (e->v.a || e->v.chain || (e->v.s && !e->v.ext))
+			val_drop(&e->v);
 	}
-	free(a->v);
+	if (a->v != a->inl)
+		free(a->v);
 	free(a->idx);
 	free(a);
 }
 
 static void val_release(struct val *v)
 {
-	if (!v->ext)
+	if (v->s && !v->ext)
 		free(v->s);
-	arr_free(v->a);
-	free(v->chain);
+	if (v->a)
+		arr_free(v->a);
+	if (v->chain)
+		free(v->chain);
 	val_clear(v);
 }
 
@@ -166,12 +203,15 @@ static void val_copy(struct val *dst, const struct val *src);
 
 static struct arr *arr_copy(const struct arr *a)
 {
-	struct arr *c = xcalloc(1, sizeof(*c));
+	struct arr *c = arr_new();
 
 	c->next = a->next;
 	c->total = a->total;
-	c->alloc = c->n = a->n;
-	c->v = xmalloc((a->n ? a->n : 1) * sizeof(*c->v));   /* all set below */
+	c->n = a->n;
+	if (a->n > ARR_INLINE) {
+		c->alloc = a->n;
+		c->v = xmalloc(a->n * sizeof(*c->v));   /* all set below */
+	}
 	for (size_t i = 0; i < a->n; i++) {
 		c->v[i].key_ext = a->v[i].key_ext;
 		c->v[i].key = a->v[i].key && !a->v[i].key_ext ?
@@ -557,7 +597,7 @@ static bool budget(struct ronda_php_deob *d)
 static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
 {
 	const struct ronda_php_tok *t = tok(d, *i);
-	struct ronda_buf b = RONDA_BUF_INIT(d->lim.max_value);
+	struct ronda_buf b;
 	unsigned interp = 0, esc = 0;
 	size_t n;
 
@@ -585,6 +625,7 @@ static bool eval_literal(struct ronda_php_deob *d, size_t *i, struct val *out)
 		(*i)++;
 		return true;
 	}
+	b = (struct ronda_buf)RONDA_BUF_INIT(d->lim.max_value);
 	if (ronda_php_str_decode(d->src, t, &b, &interp, &esc) != RONDA_OK ||
 	    interp || !charge(d, b.len)) {
 		ronda_buf_release(&b);
@@ -765,9 +806,16 @@ static void arr_push(struct arr *a, const char *key, size_t key_len,
 		return;
 	}
 	a->total += 1 + (v->a ? v->a->total : 0);
-	if (a->n >= a->alloc) {   /* from 2: most nested arrays are pairs */
-		a->alloc = a->alloc ? a->alloc * 2 : 2;
-		a->v = xrealloc(a->v, a->alloc * sizeof(*a->v));
+	if (a->n >= a->alloc) {   /* past the inline pair: 8, 16, ... */
+		size_t alloc = MAX(a->alloc * 2, (size_t)8);
+
+		if (a->v == a->inl) {
+			a->v = xmalloc(alloc * sizeof(*a->v));
+			memcpy(a->v, a->inl, a->n * sizeof(*a->v));
+		} else {
+			a->v = xrealloc(a->v, alloc * sizeof(*a->v));
+		}
+		a->alloc = alloc;
 	}
 	e = &a->v[a->n++];
 	e->key = NULL;
@@ -822,7 +870,7 @@ static void arr_set(struct arr *a, struct val *k, struct val *v)
 static bool eval_array(struct ronda_php_deob *d, size_t *i, const char *close,
 		       struct val *out)
 {
-	struct arr *a = xcalloc(1, sizeof(*a));
+	struct arr *a = arr_new();
 
 	val_clear(out);
 	out->type = RONDA_PHP_V_ARRAY;
@@ -1653,7 +1701,8 @@ static bool fails_at_once(struct ronda_php_deob *d, size_t i)
 
 		if (ronda_php_tok_is(d->src, t, "globals") && is_op(d, i + 1, "["))
 			return false;
-		name = (const char *)ronda_php_tok_name(d->src, t, &n);
+		name = (const char *)d->src + t->off + 1;   /* ronda_php_tok_name */
+		n = t->len - 1;
 		s = sym_find(d, name, n, false);
 		return !s || s->v.type == RONDA_PHP_V_UNKNOWN;
 	}
@@ -1732,7 +1781,8 @@ static bool eval_var_name(struct ronda_php_deob *d, size_t *i,
 
 	*owned = NULL;
 	if (t->type == RONDA_PHP_VARIABLE) {
-		*name = (const char *)ronda_php_tok_name(d->src, t, name_len);
+		*name = (const char *)d->src + t->off + 1;   /* ronda_php_tok_name */
+		*name_len = t->len - 1;
 		(*i)++;
 		return true;
 	}
@@ -1967,7 +2017,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 		struct sym *s = sym_find(d, name, nl, true);
 		if (s && s->v.type == RONDA_PHP_V_UNKNOWN) {
 			s->v.type = RONDA_PHP_V_ARRAY;
-			s->v.a = xcalloc(1, sizeof(*s->v.a));
+			s->v.a = arr_new();
 		}
 		if (s && s->v.type == RONDA_PHP_V_ARRAY && !cat) {
 			struct val copy;
@@ -2237,26 +2287,29 @@ static int evaluate(struct ronda_php_deob *d, size_t ring)
 		/* one step per token; tokens that start no root (neither a
 		 * variable, '$' nor an identifier) pass in this tight loop */
 		{
-			size_t steps = d->steps, max = d->lim.max_steps, n = d->n_toks;
+			/* the loop used to test steps > max_steps before each
+			 * token: `room' tokens pass that test */
+			size_t room = d->steps <= d->lim.max_steps ?
+				      d->lim.max_steps - d->steps + 1 : 0;
+			size_t end = d->n_toks - i > room ? i + room : d->n_toks, j;
 			const struct ronda_php_tok *toks = d->toks;
 
-			for (;;) {
-				tk = &toks[i];
-				if (steps > max) {
-					d->steps = steps;
-					d->truncated = true;
-					return RONDA_OK;
-				}
-				steps++;
-				if (tk->type == RONDA_PHP_VARIABLE || tk->type == RONDA_PHP_IDENT ||
-				    (tk->type == RONDA_PHP_OP && tk->op[0] == '$' && !tk->op[1]))
+			for (j = i; j < end; j++) {
+				const struct ronda_php_tok *x = &toks[j];
+
+				if (x->type == RONDA_PHP_VARIABLE || x->type == RONDA_PHP_IDENT ||
+				    (x->type == RONDA_PHP_OP && x->op[0] == '$' && !x->op[1]))
 					break;
-				if (++i >= n) {
-					d->steps = steps;
-					return RONDA_OK;
-				}
 			}
-			d->steps = steps;
+			if (j == end) {
+				d->steps += end - i;
+				if (end < d->n_toks)
+					d->truncated = true;
+				return RONDA_OK;
+			}
+			d->steps += j - i + 1;
+			i = j;
+			tk = &toks[i];
 		}
 		if (tk->type != RONDA_PHP_IDENT) {
 			/* root_assign's own first test: most variables are
