@@ -143,6 +143,8 @@ struct ronda_php_deob {
 	size_t steps;          /* work units used */
 	unsigned depth;
 	bool truncated;
+	size_t fn_at;          /* find_fn's last token index (SIZE_MAX: none) */
+	const struct fn *fn_hit;   /* and its answer */
 };
 
 static void val_release(struct val *v);
@@ -1076,12 +1078,20 @@ static const struct fn *find_fn(struct ronda_php_deob *d, size_t i)
 	if (t->type != RONDA_PHP_IDENT ||
 	    !(fn_lens[fn_slot(d->src[t->off])] & (1u << MIN(t->len, 31u))))
 		return NULL;
+	/* a call is looked up by the main loop, fails_at_once and
+	 * eval_primary in turn: the tokens do not change during a run */
+	if (i == d->fn_at)
+		return d->fn_hit;
+	d->fn_at = i;
+	d->fn_hit = NULL;
 	c0 = d->src[t->off] | 0x20;   /* a first-byte reject before the compare */
 	for (const uint8_t *k = fn_idx[fn_slot(c0)]; *k; k++)
 		if ((unsigned char)fns[*k - 1].name[0] == c0 && fn_len[*k - 1] == t->len &&
-		    is_word(d, i, fns[*k - 1].name))
-			return &fns[*k - 1];
-	return NULL;
+		    is_word(d, i, fns[*k - 1].name)) {
+			d->fn_hit = &fns[*k - 1];
+			break;
+		}
+	return d->fn_hit;
 }
 
 static bool is_str(const struct val *v)
@@ -1616,13 +1626,24 @@ fail:
  * at the token after it, where a function per level looked six times.
  * Operands are evaluated, charged and combined in the order the levels
  * did it; only eval_expr and eval_unary count depth, as before. */
+static bool binary_tail(struct ronda_php_deob *d, size_t *i, struct val *out,
+			unsigned min);
+
 static bool eval_binary(struct ronda_php_deob *d, size_t *i, struct val *out,
+			unsigned min)
+{
+	if (!eval_unary(d, i, out))
+		return false;
+	return binary_tail(d, i, out, min);
+}
+
+/* The operators after a first operand (out) binding at least as tightly
+ * as min. */
+static bool binary_tail(struct ronda_php_deob *d, size_t *i, struct val *out,
 			unsigned min)
 {
 	unsigned lv;
 
-	if (!eval_unary(d, i, out))
-		return false;
 	while ((lv = bin_level(tok(d, *i))) != L_NONE && lv >= min) {
 		struct val b;
 
@@ -1757,6 +1778,30 @@ static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
 				return false;
 			ok = t->type == RONDA_PHP_NUMBER ? eval_number(d, i, out) :
 							   eval_literal(d, i, out);
+			if (!ok)
+				val_clear(out);
+			return ok;
+		}
+		/* an array literal (a nested table's element): eval_primary's
+		 * work at its depth, then the operators after it as
+		 * eval_binary would take them */
+		if (ronda_php_tok_op(t, "[") ||
+		    (t->type == RONDA_PHP_IDENT && ronda_php_tok_op(nx, "(") &&
+		     is_word(d, *i, "array"))) {
+			bool br = t->type == RONDA_PHP_OP;
+
+			d->depth += 2;
+			val_clear(out);
+			ok = budget(d);
+			if (ok) {
+				*i += br ? 1 : 2;
+				ok = eval_array(d, i, br ? "]" : ")", out) &&
+				     eval_postfix(d, i, out);
+			}
+			d->depth--;
+			if (ok)
+				ok = binary_tail(d, i, out, L_XOR);
+			d->depth--;
 			if (!ok)
 				val_clear(out);
 			return ok;
@@ -2127,6 +2172,7 @@ static void reset(struct ronda_php_deob *d)
 	d->total = d->steps = 0;
 	d->depth = 0;
 	d->truncated = false;
+	d->fn_at = SIZE_MAX;
 }
 
 /* One spare token array per thread, handed from a freed deobfuscator to
@@ -2158,6 +2204,7 @@ struct ronda_php_deob *ronda_php_deob_new(const struct ronda_php_deob_limits *li
 {
 	struct ronda_php_deob *d = xcalloc(1, sizeof(*d));
 
+	d->fn_at = SIZE_MAX;
 	pthread_once(&fn_lens_once, fn_lens_build);
 	spare_take(d);
 	d->lim = limits ? *limits : ronda_php_deob_default_limits;
