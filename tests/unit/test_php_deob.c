@@ -641,6 +641,63 @@ static void test_operators_and_literals(void **state)
 	ronda_php_deob_free(d);
 }
 
+/* The evaluator's shortcuts (a lone literal, an array literal, a "..."
+ * literal taken as its body, chains kept out of line) give what the full
+ * descent gives; a chain longer than RONDA_PHP_CHAIN_MAX is cut exactly
+ * where the snprintf-built chain was. */
+static void test_shortcuts(void **state)
+{
+	static const char src[] =
+		"<?php\n"
+		"$q = \"double\";\n"
+		"$e = \"tab\\there\";\n"
+		"$p = \"cost $5\";\n"                     /* '$' not a variable */
+		"$t = [[1, 2], array('a' => [3]), \"k\" => \"v\"];\n"
+		"$v = $t[1]['a'][0] . $t[0][1] . $t['k'];\n"   /* 32v */
+		"$w = [1, 2][1] . 'x';\n"                 /* an operator after it */
+		"$y = array('p', 'q')[0] . [7][0] * 2;\n";  /* p14 */
+	struct ronda_php_deob *d = run(src);
+	char want[RONDA_PHP_CHAIN_MAX] = "", *code;
+	const struct ronda_php_blob *b;
+	size_t n;
+
+	expect_var(d, "q", "double");
+	expect_var(d, "e", "tab\there");
+	expect_var(d, "p", "cost $5");
+	expect_var(d, "v", "32v");
+	expect_var(d, "w", "2x");
+	expect_var(d, "y", "p14");
+	ronda_php_deob_free(d);
+
+	/* 16 steps of ~15 bytes: past the chain's room */
+	code = xmalloc(1024);
+	n = (size_t)snprintf(code, 1024, "<?php\n$x = ");
+	for (int k = 0; k < 16; k++)
+		n += (size_t)snprintf(code + n, 1024 - n, "%s(", k % 2 ? "strrev" : "str_rot13");
+	n += (size_t)snprintf(code + n, 1024 - n, "'abc'");
+	for (int k = 0; k < 16; k++)
+		n += (size_t)snprintf(code + n, 1024 - n, ")");
+	snprintf(code + n, 1024 - n, ";\n");
+	for (int k = 15; k >= 0; k--) {   /* innermost first */
+		size_t m = strlen(want);
+
+		if (m && m + 3 < sizeof(want))
+			m += (size_t)snprintf(want + m, sizeof(want) - m, " > ");
+		if (m < sizeof(want))
+			snprintf(want + m, sizeof(want) - m, "%s", k % 2 ? "strrev" : "str_rot13");
+	}
+	assert_int_equal(strlen(want), RONDA_PHP_CHAIN_MAX - 1);
+	d = run(code);
+	b = only_blob(d);
+	assert_int_equal(b->len, 3);
+	assert_memory_equal(b->data, "abc", 3);
+	assert_int_equal(b->n_steps, 16);
+	assert_string_equal(b->chain, want);
+	ronda_php_deob_free(d);
+	free(code);
+	(void)state;
+}
+
 static void test_looks_like_code(void **state)
 {
 	assert_true(ronda_php_looks_like_code((const unsigned char *)shell, strlen(shell)));
@@ -664,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_operators_and_literals),
 		cmocka_unit_test(test_looks_like_code),
+		cmocka_unit_test(test_shortcuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
