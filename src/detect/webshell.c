@@ -303,24 +303,129 @@ static inline __attribute__((always_inline)) bool word(const struct ctx *c, size
 	return t->type == RONDA_PHP_IDENT && ronda_php_tok_is(c->s, t, w);
 }
 
-static bool word_in(const struct ctx *c, size_t i, const char *const *list)
+/* One table of the names the checks look up (sinks, sanitizers,
+ * decoders, callbacks, file operations...): an identifier is lowered and
+ * hashed once, and the entry says which lists hold it, instead of
+ * comparing it word by word with each list. */
+enum {
+	KW_SHELL = 1u << 0,      /* shell_sinks */
+	KW_CODE = 1u << 1,       /* code_sinks */
+	KW_SANITIZER = 1u << 2,  /* sanitizers */
+	KW_PASS = 1u << 3,       /* passthrough */
+	KW_DECODER = 1u << 4,    /* decoders */
+	KW_FETCHER = 1u << 5,    /* fetchers */
+	KW_SOURCE = 1u << 6,     /* source_calls */
+	KW_HASH = 1u << 7,       /* hashes */
+	KW_CREATE_FN = 1u << 8,  /* "create_function" */
+	KW_CALLBACK = 1u << 9,   /* callbacks[kw->cb] */
+	KW_FILEOP = 1u << 10,    /* fo[kw->fo] */
+};
+#define KW_LEN   32          /* longer names are in no list */
+#define KW_SLOTS 512         /* a power of two, > 2 entries */
+
+struct kw {
+	char w[KW_LEN];          /* lower case */
+	uint8_t len;             /* 0: a free slot */
+	uint8_t cb, fo;          /* indexes when KW_CALLBACK, KW_FILEOP */
+	uint32_t mask;
+};
+
+static struct kw kw_tab[KW_SLOTS];
+static const struct kw kw_none;
+static struct name_filter kw_names;     /* every name of kw_tab */
+
+static inline unsigned nf_slot(unsigned char c0);
+
+/* A hash of the length and three bytes (case folded: a name of any
+ * case hashes like its lower-case form), so a lookup reads little. */
+static inline uint32_t kw_hash(const unsigned char *s, size_t n)
+{
+	uint32_t h = (uint32_t)n * 0x9e3779b1u ^ (uint32_t)(s[0] | 0x20) * 0x85ebca77u ^
+		     (uint32_t)(s[n - 1] | 0x20) * 0xc2b2ae3du ^
+		     (uint32_t)(s[n / 2] | 0x20) * 0x27d4eb2fu;
+
+	return h ^ (h >> 16);
+}
+
+/* The entry of the name s[0..n) (any case), or kw_none. */
+static const struct kw *kw_find(const unsigned char *s, size_t n)
+{
+	uint32_t h;
+
+	if (n == 0 || n >= KW_LEN ||
+	    !(kw_names.lens[nf_slot(s[0])] & (1u << n)))
+		return &kw_none;
+	h = kw_hash(s, n);
+	for (unsigned k = 0; k < KW_SLOTS; k++) {
+		const struct kw *e = &kw_tab[(h + k) & (KW_SLOTS - 1)];
+		size_t i = 0;
+
+		if (!e->len)
+			break;
+		if (e->len != n)
+			continue;
+		for (; i < n; i++) {
+			unsigned char ch = s[i];
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (unsigned char)(ch + 32);
+			if (ch != (unsigned char)e->w[i])
+				break;
+		}
+		if (i == n)
+			return e;
+	}
+	return &kw_none;
+}
+
+/* The entry of the IDENT at i (kw_none for any other token). */
+static inline __attribute__((always_inline)) const struct kw *kw_at(const struct ctx *c, size_t i)
 {
 	const struct ronda_php_tok *t = tk(c, i);
 
-	unsigned char c0;
-
 	if (t->type != RONDA_PHP_IDENT)
-		return false;
-	c0 = c->s[t->off] | 0x20;   /* a first-byte reject before the compare */
+		return &kw_none;
+	return kw_find(c->s + t->off, t->len);
+}
+
+static inline __attribute__((always_inline)) bool kw_is(const struct ctx *c, size_t i, uint32_t mask)
+{
+	return (kw_at(c, i)->mask & mask) != 0;
+}
+
+static struct kw *kw_add(const char *w)
+{
+	size_t n = strlen(w);
+	uint32_t h = kw_hash((const unsigned char *)w, n);
+
+	if (n == 0 || n >= KW_LEN)
+		abort();     /* a programming error */
+
+	for (unsigned k = 0; k < KW_SLOTS; k++) {
+		struct kw *e = &kw_tab[(h + k) & (KW_SLOTS - 1)];
+
+		if (e->len == n && !memcmp(e->w, w, n))
+			return e;
+		if (!e->len) {
+			memcpy(e->w, w, n);
+			e->len = (uint8_t)n;
+			kw_names.lens[nf_slot((unsigned char)w[0])] |= 1u << n;
+			return e;
+		}
+	}
+	abort();     /* KW_SLOTS too small: a programming error */
+}
+
+static void kw_add_list(const char *const *list, uint32_t mask)
+{
 	for (; *list; list++)
-		if ((unsigned char)**list == c0 && ronda_php_tok_is(c->s, t, *list))
-			return true;
-	return false;
+		kw_add(*list)->mask |= mask;
 }
 
 static struct name_filter taint_names;   /* names region_taint() tests */
 static struct name_filter call_names;    /* callees the sink checks test */
 static struct name_filter sink_names;    /* exec sinks (mark_live) */
+static struct name_filter source_names;  /* source_calls (mark_live) */
 
 static inline unsigned nf_slot(unsigned char c0)
 {
@@ -667,6 +772,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	for (size_t k = i; k < j; k++) {
 		const struct ronda_php_tok *t = &c->t[k];
 		unsigned b = 0;
+		uint32_t km;
 		size_t src_end = k + 1;
 
 		if (c->n_ret_input && t->type == RONDA_PHP_IDENT && op(c, k + 1, "(") &&
@@ -696,7 +802,9 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		}
 		if (t->type == RONDA_PHP_IDENT && t->len == 5 && word(c, k, "array"))
 			continue;    /* the most common name in data files */
-		if (t->type == RONDA_PHP_IDENT && word_in(c, k, sanitizers) &&
+		/* the lists an IDENT here is in (it passed taint_names) */
+		km = t->type == RONDA_PHP_IDENT ? kw_find(c->s + t->off, t->len)->mask : 0;
+		if (t->type == RONDA_PHP_IDENT && (km & KW_SANITIZER) &&
 		    op(c, k + 1, "(") && c->match[k + 1] < c->n) {
 			k = c->match[k + 1];
 			continue;
@@ -798,7 +906,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 				b = T_INPUT;
 			else if (word(c, k, "curl_exec"))
 				b = T_REMOTE;
-			else if (word_in(c, k, decoders))
+			else if (km & KW_DECODER)
 				b = T_DECODED;
 			if (b == T_INPUT)
 				src_end = MIN(c->match[k + 1] + 1, c->n);
@@ -809,7 +917,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		/* what an unknown function or method returns is derived from
 		 * its input, not the input itself */
 		if (t->type == RONDA_PHP_IDENT && op(c, k + 1, "(") && c->match[k + 1] < c->n &&
-		    !word_in(c, k, passthrough) && !word(c, k, "array") &&
+		    !(km & KW_PASS) && !word(c, k, "array") &&
 		    c->match[k + 1] > derived_until)
 			derived_until = c->match[k + 1];
 		if (b && k < derived_until && (b & T_INPUT))
@@ -824,7 +932,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	if (lit_remote) {
 		bool fetch = false;
 		for (size_t k = i; k < j && !fetch; k++)
-			fetch = word_in(c, k, fetchers) && op(c, k + 1, "(");
+			fetch = kw_is(c, k, KW_FETCHER) && op(c, k + 1, "(");
 		if (fetch)
 			bits |= T_REMOTE;
 	}
@@ -900,8 +1008,7 @@ static bool mark_live(struct ctx *c)
 		      (word(c, k, "include") || word(c, k, "include_once") ||
 		       word(c, k, "require") || word(c, k, "require_once"))) ||
 		     (nf_may(&sink_names, c, k) && op(c, k + 1, "(") &&
-		      (word_in(c, k, code_sinks) || word_in(c, k, shell_sinks) ||
-		       word(c, k, "create_function")))))
+		      kw_is(c, k, KW_CODE | KW_SHELL | KW_CREATE_FN))))
 			c->sinky[c->scope[k]] = 1;
 
 		switch (t->type) {
@@ -917,7 +1024,8 @@ static bool mark_live(struct ctx *c)
 					       memmem(p, t->len, "$_", 2)));
 			break;
 		case RONDA_PHP_IDENT:
-			src = t->len >= 8 && op(c, k + 1, "(") && word_in(c, k, source_calls);
+			src = t->len >= 8 && nf_may(&source_names, c, k) && op(c, k + 1, "(") &&
+			      kw_is(c, k, KW_SOURCE);
 			if (t->len == 6 && word(c, k, "global"))
 				c->has_globals = true;
 			break;
@@ -1279,14 +1387,13 @@ static bool exec_region(const struct ctx *c, size_t i, size_t *from, size_t *to)
 	return true;
 }
 
-static void check_call_sinks(struct ctx *c, size_t i)
+static void check_call_sinks(struct ctx *c, size_t i, const struct kw *kw)
 {
 	size_t p = i + 1, st[8], en[8], na;
 	char src[48] = "", name[64];
 	unsigned bits;
 
-	if (word_in(c, i, code_sinks) || word_in(c, i, shell_sinks) ||
-	    word(c, i, "create_function")) {
+	if (kw->mask & (KW_CODE | KW_SHELL | KW_CREATE_FN)) {
 		size_t from, to;
 
 		c->has_exec_sink = true;
@@ -1297,10 +1404,10 @@ static void check_call_sinks(struct ctx *c, size_t i)
 		if (bits & (T_INPUT | T_FILES | T_ELEM | T_DERIVED)) {
 			report(c, R_INPUT_EXEC, i, -1, _("%s (%s) reaches %s()"),
 			       what(bits), src[0] ? src : "?", name);
-		} else if ((bits & T_REMOTE) && !word_in(c, i, shell_sinks)) {
+		} else if ((bits & T_REMOTE) && !(kw->mask & KW_SHELL)) {
 			report(c, R_REMOTE_CODE, i, (c->f->cls.flags & RONDA_CF_EXT_PHP) ? -1 : RONDA_SEV_MEDIUM,
 			       _("content fetched from the network is passed to %s()"), name);
-		} else if ((bits & T_DECODED) && !word_in(c, i, shell_sinks)) {
+		} else if ((bits & T_DECODED) && !(kw->mask & KW_SHELL)) {
 			report(c, R_EVAL_DECODED, i, -1, _("the result of a decoder is passed to %s()"), name);
 		}
 		return;
@@ -1340,11 +1447,10 @@ static void check_call_sinks(struct ctx *c, size_t i)
 		}
 		return;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(callbacks); k++) {
+	if (kw->mask & KW_CALLBACK) {
+		size_t k = kw->cb;
 		char chain[RONDA_PHP_CHAIN_MAX] = "";
 
-		if (!word(c, i, callbacks[k].name))
-			continue;
 		na = split_args(c, p, st, en, 8);
 		if ((int)na <= callbacks[k].cb)
 			return;
@@ -1747,8 +1853,7 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 		if (skip_scope(c, &i, sc) || c->t[i].type == RONDA_PHP_EOF)
 			continue;
 		if (c->t[i].type == RONDA_PHP_IDENT && op(c, i + 1, "(") &&
-		    (word_in(c, i, code_sinks) || word_in(c, i, shell_sinks) ||
-		     word(c, i, "create_function")) && !(i > 0 && (op(c, i - 1, "->") ||
+		    kw_is(c, i, KW_CODE | KW_SHELL | KW_CREATE_FN) && !(i > 0 && (op(c, i - 1, "->") ||
 								  op(c, i - 1, "::"))) &&
 		    exec_region(c, i, &from, &to)) {
 			bits = region_taint(c, from, to, NULL, 0);
@@ -2142,11 +2247,11 @@ static const struct { const char *name; unsigned group; } fo[] = {
 	{ "move_uploaded_file", FM_UPLOAD },
 };
 
-static void check_file_op(struct ctx *c, size_t i)
+static void check_file_op(struct ctx *c, size_t i, const struct kw *kw)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(fo); k++) {
-		if (!word(c, i, fo[k].name))
-			continue;
+	if (kw->mask & KW_FILEOP) {
+		size_t k = kw->fo;
+
 		if (fo[k].group & c->fm_groups)
 			return;
 		if (c->match[i + 1] < c->n &&
@@ -2181,13 +2286,13 @@ static bool is_hex_hash(const unsigned char *s, size_t n)
 /* md5($_POST['p']) == 'hex' (either side, or through a variable). */
 static const char *const hashes[] = { "md5", "sha1", "hash", "crypt", NULL };
 
-static bool check_gate(struct ctx *c, size_t i)
+static bool check_gate(struct ctx *c, size_t i, const struct kw *kw)
 {
 	size_t close, other;
 	const struct ronda_php_tok *t;
 	bool cmp;
 
-	if (!word_in(c, i, hashes) || !op(c, i + 1, "(") || c->match[i + 1] >= c->n)
+	if (!(kw->mask & KW_HASH) || !op(c, i + 1, "(") || c->match[i + 1] >= c->n)
 		return false;
 	close = c->match[i + 1];
 	if (!(region_taint(c, i + 2, close, NULL, 0) & T_INPUT))
@@ -2325,10 +2430,30 @@ static void build_filters(void)
 		"create_function", "preg_replace", "move_uploaded_file", "copy", NULL,
 	};
 
+	kw_add_list(shell_sinks, KW_SHELL);
+	kw_add_list(code_sinks, KW_CODE);
+	kw_add_list(sanitizers, KW_SANITIZER);
+	kw_add_list(passthrough, KW_PASS);
+	kw_add_list(decoders, KW_DECODER);
+	kw_add_list(fetchers, KW_FETCHER);
+	kw_add_list(source_calls, KW_SOURCE);
+	kw_add_list(hashes, KW_HASH);
+	kw_add("create_function")->mask |= KW_CREATE_FN;
+	for (size_t k = ARRAY_SIZE(callbacks); k-- > 0; ) {   /* the first wins */
+		struct kw *e = kw_add(callbacks[k].name);
+		e->mask |= KW_CALLBACK;
+		e->cb = (uint8_t)k;
+	}
+	for (size_t k = ARRAY_SIZE(fo); k-- > 0; ) {
+		struct kw *e = kw_add(fo[k].name);
+		e->mask |= KW_FILEOP;
+		e->fo = (uint8_t)k;
+	}
 	nf_add_list(&taint_names, sanitizers);
 	nf_add_list(&taint_names, passthrough);
 	nf_add_list(&taint_names, decoders);
 	nf_add_list(&taint_names, taint_more);
+	nf_add_list(&source_names, source_calls);
 	nf_add_list(&sink_names, code_sinks);
 	nf_add_list(&sink_names, shell_sinks);
 	nf_add(&sink_names, "create_function");
@@ -2497,6 +2622,7 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 				check_user_call(&c, i);
 			if (t->type == RONDA_PHP_IDENT) {
 				bool member, inc;
+				const struct kw *kw;
 
 				/* most names are neither an include nor a call of
 				 * a name the checks know: the cheap tests first */
@@ -2517,11 +2643,12 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 					check_include(&c, i);
 					continue;
 				}
-				check_call_sinks(&c, i);
+				kw = kw_find(c.s + t->off, t->len);
+				check_call_sinks(&c, i, kw);
 				if (word(&c, i, "move_uploaded_file") || word(&c, i, "copy"))
 					check_upload(&c, i);
-				check_file_op(&c, i);
-				if (!c.has_gate && check_gate(&c, i)) {
+				check_file_op(&c, i, kw);
+				if (!c.has_gate && check_gate(&c, i, kw)) {
 					c.has_gate = true;
 					c.gate_ti = i;
 				}
