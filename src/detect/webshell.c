@@ -526,6 +526,90 @@ static void tables_put(uint32_t *b, size_t size)
 	ronda_spare_give(RONDA_SPARE_WS_TABLES, b, size, SPARE_MAX_BYTES);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The last token of function body b: its '}', or the last token of the
+ * file for a body never closed or closed by ')' or ']' (a walk keeping a
+ * stack of open bodies pops one only at a '}' matching it). */
+static inline size_t body_end(const struct ctx *c, size_t b)
+{
+	size_t e = c->match[b];
+
+	return e < c->n && op(c, e, "}") ? e : c->n - 1;
+}
+
+static inline void fill_u32(uint32_t *v, size_t from, size_t to, uint32_t x)
+{
+	for (size_t i = from; i < to; i++)
+		v[i] = x;
+}
+
+/* The function scope of every token ('{' index + 1 of the innermost
+ * function body holding it, 0 at the file level; a body's braces are
+ * its own).  Bodies are laminar (bracket matching), so the scope is
+ * constant between consecutive body opens and ends: fill those runs,
+ * keeping a stack of the open bodies.  An unclosed body on top of the
+ * stack never pops, nor do the bodies under it.  buf: n + 1 entries. */
+static void fill_scopes(struct ctx *c, uint32_t *buf)
+{
+	size_t nb = 0, sp = 0, pos = 0;
+	uint32_t *bodies = buf, *stack;
+	bool sorted = true;
+
+	for (size_t f = 0; f < c->n_fkw; f++) {
+		uint32_t b = c->fkw[2 * f + 1];
+
+		if (b >= c->n)
+			continue;
+		if (nb && b < bodies[nb - 1])
+			sorted = false;
+		bodies[nb++] = b;
+	}
+	if (!sorted)
+		qsort(bodies, nb, sizeof(*bodies), cmp_u32);
+	{   /* unique (two keywords can find the same brace) */
+		size_t u = 0;
+
+		for (size_t x = 0; x < nb; x++)
+			if (!u || bodies[x] != bodies[u - 1])
+				bodies[u++] = bodies[x];
+		nb = u;
+	}
+	/* each body has its own keyword token: 2 nb <= n */
+	stack = bodies + nb;
+	for (size_t x = 0; x < nb; x++) {
+		uint32_t b = bodies[x];
+
+		while (sp && body_end(c, stack[sp - 1]) < b) {
+			size_t e = body_end(c, stack[sp - 1]) + 1;
+
+			if (e > pos) {
+				fill_u32(c->scope, pos, e, stack[sp - 1] + 1);
+				pos = e;
+			}
+			sp--;
+		}
+		fill_u32(c->scope, pos, b, sp ? stack[sp - 1] + 1 : 0);
+		pos = b;
+		stack[sp++] = b;
+	}
+	while (sp) {
+		size_t e = body_end(c, stack[sp - 1]) + 1;
+
+		if (e > pos) {
+			fill_u32(c->scope, pos, e, stack[sp - 1] + 1);
+			pos = e;
+		}
+		sp--;
+	}
+	fill_u32(c->scope, pos, c->n, 0);
+}
+
 static void match_brackets(struct ctx *c)
 {
 	size_t n1 = c->n + 1, sp = 0;
@@ -575,22 +659,12 @@ static void match_brackets(struct ctx *c)
 				continue;
 			}
 			if (op(c, k, "{")) {
-				body[k] = true;
 				c->fkw[2 * f + 1] = (uint32_t)k;
 				break;
 			}
 		}
 	}
-	sp = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		if (body[i]) {
-			stack[sp++] = (uint32_t)i;
-		} else if (sp && op(c, i, "}") && c->match[stack[sp - 1]] == i) {
-			c->scope[i] = stack[--sp] + 1;
-			continue;
-		}
-		c->scope[i] = sp ? stack[sp - 1] + 1 : 0;
-	}
+	fill_scopes(c, stack);
 }
 
 /* End of the statement starting at i: the ';' (or close tag) at depth 0. */
