@@ -238,6 +238,10 @@ struct ctx {
 	size_t tables_size;
 	uint32_t *match;            /* matching bracket of each opener, or n */
 	uint32_t *scope;            /* function body ('{' index + 1) of each token */
+	uint32_t *names;            /* the IDENT, VARIABLE, STRING, DQSTRING and
+				       BACKTICK tokens, in order: the only ones
+				       mark_live() and the sink loop look at */
+	size_t n_names;
 	uint32_t *fkw;              /* pairs: a "function" keyword, its body '{' */
 	size_t n_fkw, alloc_fkw;    /* (n_fkw pairs; the brace is n if none) */
 	uint32_t *ckw;              /* "class"/"trait" keywords */
@@ -616,36 +620,49 @@ static void match_brackets(struct ctx *c)
 	uint32_t *stack;
 	bool *body;
 
-	c->tables = tables_get(3 * n1 * sizeof(uint32_t) + n1 * sizeof(bool),
+	c->tables = tables_get(4 * n1 * sizeof(uint32_t) + n1 * sizeof(bool),
 			       &c->tables_size);
 	c->match = c->tables;
 	c->scope = c->tables + n1;
 	stack = c->tables + 2 * n1;
-	body = (bool *)(c->tables + 3 * n1);
+	c->names = c->tables + 3 * n1;
+	c->n_names = 0;
+	body = (bool *)(c->tables + 4 * n1);
 	c->live = body;    /* reused once the scopes are known */
 	memset(body, 0, n1 * sizeof(bool));
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
 
 		c->match[i] = (uint32_t)c->n;
-		if (t->type == RONDA_PHP_IDENT && t->len == 5 &&
-		    (word(c, i, "class") || word(c, i, "trait"))) {
-			c->ckw = xgrow(c->ckw, &c->alloc_ckw, c->n_ckw + 1, sizeof(*c->ckw));
-			c->ckw[c->n_ckw++] = (uint32_t)i;
-			continue;
-		}
-		if (t->type == RONDA_PHP_IDENT && t->len == 8 && word(c, i, "function")) {
-			c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
-			c->fkw[2 * c->n_fkw] = (uint32_t)i;
-			c->fkw[2 * c->n_fkw++ + 1] = (uint32_t)c->n;
-			continue;
-		}
-		if (t->type != RONDA_PHP_OP || t->op[1])
-			continue;
-		if (t->op[0] == '(' || t->op[0] == '[' || t->op[0] == '{') {
-			stack[sp++] = (uint32_t)i;
-		} else if ((t->op[0] == ')' || t->op[0] == ']' || t->op[0] == '}') && sp) {
-			c->match[stack[--sp]] = (uint32_t)i;
+		switch (t->type) {
+		case RONDA_PHP_OP:
+			if (t->op[1])
+				break;
+			if (t->op[0] == '(' || t->op[0] == '[' || t->op[0] == '{') {
+				stack[sp++] = (uint32_t)i;
+			} else if ((t->op[0] == ')' || t->op[0] == ']' || t->op[0] == '}') && sp) {
+				c->match[stack[--sp]] = (uint32_t)i;
+			}
+			break;
+		case RONDA_PHP_IDENT:
+			c->names[c->n_names++] = (uint32_t)i;
+			if (t->len == 5 && (word(c, i, "class") || word(c, i, "trait"))) {
+				c->ckw = xgrow(c->ckw, &c->alloc_ckw, c->n_ckw + 1, sizeof(*c->ckw));
+				c->ckw[c->n_ckw++] = (uint32_t)i;
+			} else if (t->len == 8 && word(c, i, "function")) {
+				c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
+				c->fkw[2 * c->n_fkw] = (uint32_t)i;
+				c->fkw[2 * c->n_fkw++ + 1] = (uint32_t)c->n;
+			}
+			break;
+		case RONDA_PHP_VARIABLE:
+		case RONDA_PHP_STRING:
+		case RONDA_PHP_DQSTRING:
+		case RONDA_PHP_BACKTICK:
+			c->names[c->n_names++] = (uint32_t)i;
+			break;
+		default:
+			break;
 		}
 	}
 	for (size_t f = 0; f < c->n_fkw; f++) {
@@ -1072,7 +1089,8 @@ static bool mark_live(struct ctx *c)
 	/* the bracket stack of match_brackets() is free now */
 	c->sinky = (uint8_t *)(c->tables + 2 * (c->n + 1));
 	memset(c->sinky, 0, c->n + 1);
-	for (size_t k = 0; k < c->n; k++) {
+	for (size_t x = 0; x < c->n_names; x++) {
+		size_t k = c->names[x];
 		const struct ronda_php_tok *t = &c->t[k];
 		const unsigned char *p = c->s + t->off;
 		bool src;
@@ -2687,7 +2705,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		if (f->depth > 0 && eval_body_depth == f->depth)
 			c.reported[R_EVAL_DECODED] = true;
 		layers_sent = handle_blobs(&c);
-		for (size_t i = 0; i < c.n; i++) {
+		for (size_t x = 0; x < c.n_names; x++) {
+			size_t i = c.names[x];
 			const struct ronda_php_tok *t = &c.t[i];
 
 			/* n_fns: the taint pass ran and live[] is set */
@@ -2729,7 +2748,9 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			} else if (t->type == RONDA_PHP_VARIABLE) {
 				if (i > 0 && op(&c, i - 1, "$"))
 					continue;
-				check_variable_call(&c, i);
+				/* $f(, $a[..](, $a{..}(: the rest return at once */
+				if (op(&c, i + 1, "(") || op(&c, i + 1, "[") || op(&c, i + 1, "{"))
+					check_variable_call(&c, i);
 			} else if (t->type == RONDA_PHP_BACKTICK) {
 				check_backtick(&c, i);
 			}
