@@ -866,6 +866,14 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		uint32_t km;
 		size_t src_end = k + 1;
 
+		/* operators other than '[', numbers, backticks, HTML: nothing
+		 * below looks at them */
+		if (t->type == RONDA_PHP_OP ? t->op[0] != '[' || t->op[1] :
+		    t->type != RONDA_PHP_IDENT && t->type != RONDA_PHP_VARIABLE &&
+		    t->type != RONDA_PHP_STRING && t->type != RONDA_PHP_DQSTRING &&
+		    t->type != RONDA_PHP_CAST)
+			continue;
+
 		if (c->n_ret_input && t->type == RONDA_PHP_IDENT && op(c, k + 1, "(") &&
 		    c->match[k + 1] < c->n) {
 			/* a function of this file that returns input */
@@ -1034,38 +1042,6 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	return bits;
 }
 
-/* Has propagation work at token i: an assignment (to a variable, an
- * element, a property, $GLOBALS['x']), foreach, global, extract? */
-static inline __attribute__((always_inline)) bool is_site(const struct ctx *c, size_t i)
-{
-	const struct ronda_php_tok *t = &c->t[i];
-	size_t j, p;
-
-	if (t->type == RONDA_PHP_VARIABLE) {
-		if ((p = this_prop(c, i)) != 0)
-			j = p + 1;
-		else if (i > 0 && op(c, i - 1, "::"))
-			j = i + 1;
-		else if (c->has_globals && t->len == 8 && globals_key(c, i, &(size_t){ 0 }))
-			j = i + 4;
-		else if (i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "$")))
-			return false;
-		else
-			j = i + 1;
-		while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
-			j = c->match[j] + 1;
-		return op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=");
-	}
-	if (t->type != RONDA_PHP_IDENT || (t->len != 6 && t->len != 7 && t->len != 9 &&
-					    t->len != 24))
-		return false;
-	if (c->has_globals && t->len == 6 && word(c, i, "global"))
-		return true;
-	return (word(c, i, "foreach") || word(c, i, "extract") || word(c, i, "parse_str") ||
-		word(c, i, "import_request_variables")) &&
-	       op(c, i + 1, "(") && c->match[i + 1] < c->n;
-}
-
 /* Names whose call region_taint() counts as a source. */
 static const char *const source_calls[] = {
 	"getallheaders", "apache_request_headers", "curl_exec", "base64_decode",
@@ -1093,56 +1069,76 @@ static bool mark_live(struct ctx *c)
 		size_t k = c->names[x];
 		const struct ronda_php_tok *t = &c->t[k];
 		const unsigned char *p = c->s + t->off;
-		bool src;
+		bool src, site = false, rsite = false;
 
-		if (t->type == RONDA_PHP_IDENT && c->scope[k] && !c->sinky[c->scope[k]] &&
-		    (((t->len == 7 || t->len == 12) &&
-		      (word(c, k, "include") || word(c, k, "include_once") ||
-		       word(c, k, "require") || word(c, k, "require_once"))) ||
-		     (nf_may(&sink_names, c, k) && op(c, k + 1, "(") &&
-		      kw_is(c, k, KW_CODE | KW_SHELL | KW_CREATE_FN))))
-			c->sinky[c->scope[k]] = 1;
+		/* site: propagation has work here (an assignment to a
+		 * variable, an element, a property, $GLOBALS['x']; foreach,
+		 * global, extract); rsite: a read relive() looks at (a
+		 * property, a global, a call of the file's functions:
+		 * collect_fns() ran).  has_globals counts this token. */
+		if (t->type == RONDA_PHP_VARIABLE) {
+			const struct ronda_php_tok *pv = k > 0 ? &c->t[k - 1] : NULL;
+			size_t pr = this_prop(c, k), j = 0;
+			bool dc = pv && ronda_php_tok_op(pv, "::"), gk = false;
 
-		switch (t->type) {
-		case RONDA_PHP_VARIABLE:
 			src = t->len > 2 && p[1] == '_';
-			if (t->len == 8 && !memcmp(p, "$GLOBALS", 8))
+			if (t->len == 8 && !memcmp(p, "$GLOBALS", 8)) {
 				c->has_globals = true;
-			break;
-		case RONDA_PHP_STRING:
-		case RONDA_PHP_DQSTRING:
+				gk = globals_key(c, k, &(size_t){ 0 }) != NULL;
+			}
+			if (pr)
+				j = pr + 1;
+			else if (dc)
+				j = k + 1;
+			else if (gk)
+				j = k + 4;
+			else if (!(pv && (ronda_php_tok_op(pv, "->") || ronda_php_tok_op(pv, "$"))))
+				j = k + 1;
+			if (j) {
+				while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+					j = c->match[j] + 1;
+				site = op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=");
+			}
+			rsite = pr || dc || gk || is_session(c, k) ||
+				(c->n_fns && nf_may(&c->fn_names, c, k) && op(c, k + 1, "("));
+		} else if (t->type == RONDA_PHP_IDENT) {
+			bool glob = t->len == 6 && word(c, k, "global");
+
+			if (c->scope[k] && !c->sinky[c->scope[k]] &&
+			    (((t->len == 7 || t->len == 12) &&
+			      (word(c, k, "include") || word(c, k, "include_once") ||
+			       word(c, k, "require") || word(c, k, "require_once"))) ||
+			     (nf_may(&sink_names, c, k) && op(c, k + 1, "(") &&
+			      kw_is(c, k, KW_CODE | KW_SHELL | KW_CREATE_FN))))
+				c->sinky[c->scope[k]] = 1;
+			src = t->len >= 8 && nf_may(&source_names, c, k) && op(c, k + 1, "(") &&
+			      kw_is(c, k, KW_SOURCE);
+			if (glob)
+				c->has_globals = true;
+			site = glob ||
+			       (((t->len == 7 && (word(c, k, "foreach") || word(c, k, "extract"))) ||
+				 (t->len == 9 && word(c, k, "parse_str")) ||
+				 (t->len == 24 && word(c, k, "import_request_variables"))) &&
+				op(c, k + 1, "(") && c->match[k + 1] < c->n);
+			rsite = glob ||
+				(c->n_fns && nf_may(&c->fn_names, c, k) && op(c, k + 1, "("));
+		} else if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
 			src = t->len >= 8 && (has_scheme_sep(p, t->len) ||
 					      ((t->flags & RONDA_PHP_TF_INTERP) &&
 					       memmem(p, t->len, "$_", 2)));
-			break;
-		case RONDA_PHP_IDENT:
-			src = t->len >= 8 && nf_may(&source_names, c, k) && op(c, k + 1, "(") &&
-			      kw_is(c, k, KW_SOURCE);
-			if (t->len == 6 && word(c, k, "global"))
-				c->has_globals = true;
-			break;
-		default:
-			src = false;
+		} else {
+			continue;
 		}
-		/* after the switch: has_globals is set for this token */
-		if ((t->type == RONDA_PHP_VARIABLE || t->type == RONDA_PHP_IDENT) &&
-		    is_site(c, k)) {
-			c->sites = xgrow(c->sites, &c->alloc_sites, c->n_sites + 1,
-					 sizeof(*c->sites));
+		if (site) {
+			if (c->n_sites >= c->alloc_sites)
+				c->sites = xgrow(c->sites, &c->alloc_sites, c->n_sites + 1,
+						 sizeof(*c->sites));
 			c->sites[c->n_sites++] = (uint32_t)k;
 		}
-		/* reads relive() looks at: properties, globals, calls of the
-		 * file's functions (collect_fns() ran) */
-		if ((t->type == RONDA_PHP_VARIABLE &&
-		     (this_prop(c, k) || (k > 0 && op(c, k - 1, "::")) ||
-		      (t->len == 8 && c->has_globals && globals_key(c, k, &(size_t){ 0 })) ||
-		      is_session(c, k))) ||
-		    (t->type == RONDA_PHP_IDENT && t->len == 6 && c->has_globals &&
-		     word(c, k, "global")) ||
-		    (c->n_fns && (t->type == RONDA_PHP_IDENT || t->type == RONDA_PHP_VARIABLE) &&
-		     nf_may(&c->fn_names, c, k) && op(c, k + 1, "("))) {
-			c->rsites = xgrow(c->rsites, &c->alloc_rsites, c->n_rsites + 1,
-					  sizeof(*c->rsites));
+		if (rsite) {
+			if (c->n_rsites >= c->alloc_rsites)
+				c->rsites = xgrow(c->rsites, &c->alloc_rsites, c->n_rsites + 1,
+						  sizeof(*c->rsites));
 			c->rsites[c->n_rsites++] = (uint32_t)k;
 		}
 		if (!src)
