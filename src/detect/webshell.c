@@ -102,7 +102,7 @@ static const struct ronda_rule rules[R__COUNT] = {
 
 /* pattern ids */
 enum { P_SINK = 1, P_DECODER, P_ERRPAGE, P_PASSWORD_INPUT, P_SOURCE, P_URL,
-       P_FETCH, P_MARK_BASE };
+       P_FETCH, P_PHP_INPUT, P_MARK_BASE };
 
 static const char *const markers[] = {
 	"FilesMan", "auth_pass", "b374k", "IndoXploit", "c99shell", "c99_sess",
@@ -147,7 +147,7 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 	err |= ronda_pattern_add(di, "\\b(getallheaders|apache_request_headers|curl_exec)\\b",
 				 RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_SOURCE);
 	err |= ronda_pattern_add(di, "php://input", RONDA_PAT_LITERAL | RONDA_PAT_CASELESS |
-				 RONDA_PAT_SINGLE, P_SOURCE);
+				 RONDA_PAT_SINGLE, P_PHP_INPUT);   /* a source too */
 	err |= ronda_pattern_add(di, "(https?|ftp)://", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE,
 				 P_URL);
 	err |= ronda_pattern_add(di, "\\b(file_get_contents|fopen|file|fsockopen|"
@@ -2652,8 +2652,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	memset(&c, 0, sizeof(c));
 	c.f = f;
 	c.s = f->data;
-	/* P_SOURCE includes a caseless php://input: no hit, no need to look */
-	c.php_input = ronda_hits_has(hits, P_SOURCE) &&
+	/* P_PHP_INPUT is a caseless php://input: no hit, no need to look */
+	c.php_input = ronda_hits_has(hits, P_PHP_INPUT) &&
 		      memmem(f->data, f->len, "php://input", 11) != NULL;
 
 	if (f->len <= 32768 && ronda_hits_has(hits, P_ERRPAGE) &&
@@ -2685,7 +2685,8 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		}
 		c.t = ronda_php_deob_tokens(c.deob, &c.n);
 		match_brackets(&c);
-		if ((ronda_hits_has(hits, P_SOURCE) || decoder_seen(&decoder, f) ||
+		if ((ronda_hits_has(hits, P_SOURCE) || ronda_hits_has(hits, P_PHP_INPUT) ||
+		     decoder_seen(&decoder, f) ||
 		     (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH))) &&
 		    (collect_fns(&c), mark_live(&c))) {
 			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
