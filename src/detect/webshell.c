@@ -257,7 +257,9 @@ struct ctx {
 	bool sinkish_done;          /* find_sinkish() ran */
 	bool keys_changed;          /* a property or file-level variable
 				       changed since the last relive() */
-	uint16_t *taint_idx;        /* TAINT_SLOTS: 1 + index in taint, 0 free */
+	uint16_t *taint_idx;        /* taint_slots: 1 + index in taint, 0 free */
+	unsigned taint_slots;       /* a power of two, >= 2 n_taint, at most
+				       TAINT_SLOTS */
 	struct taint *taint;        /* entries, n_taint of alloc_taint */
 	unsigned n_taint;
 	size_t alloc_taint;
@@ -467,10 +469,29 @@ static uint32_t hname(const unsigned char *s, size_t n)
 	return h;
 }
 
+/* Twice the slots of the taint table, entries put back by hash: the table
+ * stays at most half full, so lookups find what they found before. */
+static void taint_grow(struct ctx *c)
+{
+	c->taint_slots *= 2;
+	free(c->taint_idx);
+	c->taint_idx = xcalloc(c->taint_slots, sizeof(*c->taint_idx));
+	for (unsigned x = 0; x < c->n_taint; x++) {
+		const struct taint *e = &c->taint[x];
+		uint32_t h = hname(e->name, e->len) ^ (uint32_t)(e->scope * 2654435761u);
+		unsigned k = 0;
+
+		while (c->taint_idx[(h + k) & (c->taint_slots - 1)])
+			k++;
+		c->taint_idx[(h + k) & (c->taint_slots - 1)] = (uint16_t)(x + 1);
+	}
+}
+
 /* The taint entry of a variable in a scope (created if asked).  The hash
- * table holds 16-bit indexes into a growing entry array, so a file that
- * taints a few variables touches a few KB, not TAINT_SLOTS entries.  A
- * returned pointer is valid until the next call that creates an entry. */
+ * table holds 16-bit indexes into a growing entry array; it starts small
+ * and doubles when half full (up to TAINT_SLOTS), so a file that taints a
+ * few variables touches a few hundred bytes.  A returned pointer is valid
+ * until the next call that creates an entry. */
 static struct taint *taint_slot(struct ctx *c, size_t scope,
 				const unsigned char *name, size_t len, bool create)
 {
@@ -481,15 +502,20 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
 	if (!c->taint_idx) {
 		if (!create)
 			return NULL;
-		c->taint_idx = xcalloc(TAINT_SLOTS, sizeof(*c->taint_idx));
+		c->taint_slots = 256;
+		c->taint_idx = xcalloc(c->taint_slots, sizeof(*c->taint_idx));
 	}
-	for (unsigned k = 0; k < TAINT_SLOTS; k++) {
-		uint16_t *slot = &c->taint_idx[(h + k) % TAINT_SLOTS];
+	for (unsigned k = 0; k < c->taint_slots; k++) {
+		uint16_t *slot = &c->taint_idx[(h + k) & (c->taint_slots - 1)];
 		struct taint *e;
 
 		if (!*slot) {
 			if (!create || c->n_taint >= TAINT_MAX)
 				return NULL;
+			if (2 * (c->n_taint + 1) > c->taint_slots && c->taint_slots < TAINT_SLOTS) {
+				taint_grow(c);
+				return taint_slot(c, scope, name, len, create);
+			}
 			c->taint = xgrow(c->taint, &c->alloc_taint, c->n_taint + 1,
 					 sizeof(*c->taint));
 			e = &c->taint[c->n_taint++];
@@ -628,8 +654,7 @@ static void match_brackets(struct ctx *c)
 	c->names = c->tables + 3 * n1;
 	c->n_names = 0;
 	body = (bool *)(c->tables + 4 * n1);
-	c->live = body;    /* reused once the scopes are known */
-	memset(body, 0, n1 * sizeof(bool));
+	c->live = body;    /* cleared by mark_live() (clear_scopes()) */
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ronda_php_tok *t = &c->t[i];
 
@@ -797,6 +822,46 @@ static bool has_scheme_sep(const unsigned char *p, size_t n)
 	return false;
 }
 
+/* The first "$_" in [p, end), or NULL (memmem's setup, again, costs
+ * more than the search on a string literal). */
+static const unsigned char *next_dollar_us(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= 2 && (p = memchr(p, '$', (size_t)(end - p - 1))) != NULL) {
+		if (p[1] == '_')
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Does p[0..n) hold "$_GET", "$_POST", "$_REQUEST" or "$_COOKIE"? */
+static bool has_input_var(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+
+	while ((p = next_dollar_us(p, end)) != NULL) {
+		size_t left = (size_t)(end - p) - 2;
+		const unsigned char *q = p + 2;
+
+		if ((left >= 3 && !memcmp(q, "GET", 3)) || (left >= 4 && !memcmp(q, "POST", 4)) ||
+		    (left >= 7 && !memcmp(q, "REQUEST", 7)) || (left >= 6 && !memcmp(q, "COOKIE", 6)))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* Does the cast p[0..n) hold "str", "arr" or "STR" ((string), (array))? */
+static bool has_str_arr(const unsigned char *p, size_t n)
+{
+	for (size_t k = 0; k + 3 <= n; k++)
+		if ((p[k] == 's' && p[k + 1] == 't' && p[k + 2] == 'r') ||
+		    (p[k] == 'a' && p[k + 1] == 'r' && p[k + 2] == 'r') ||
+		    (p[k] == 'S' && p[k + 1] == 'T' && p[k + 2] == 'R'))
+			return true;
+	return false;
+}
+
 /* A string literal whose first 10 bytes hold "http://", "https://" or
  * "ftp://" (after the quote, a 'b' prefix or a little space). */
 static bool url_near_start(const unsigned char *p, size_t len)
@@ -918,8 +983,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		}
 		if (t->type == RONDA_PHP_CAST) {
 			const unsigned char *p = c->s + t->off;
-			if (!memmem(p, t->len, "str", 3) && !memmem(p, t->len, "arr", 3) &&
-			    !memmem(p, t->len, "STR", 3)) {
+			if (!has_str_arr(p, t->len)) {
 				k++;   /* (int)$x: skip the operand */
 				while (op(c, k + 1, "[") && c->match[k + 1] < c->n)
 					k = c->match[k + 1];
@@ -994,11 +1058,7 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			else if (url_near_start(c->s + t->off, t->len))
 				lit_remote = T_REMOTE;
 			if ((t->flags & RONDA_PHP_TF_INTERP) &&
-			    memmem(c->s + t->off, t->len, "$_", 2) &&
-			    (memmem(c->s + t->off, t->len, "$_GET", 5) ||
-			     memmem(c->s + t->off, t->len, "$_POST", 6) ||
-			     memmem(c->s + t->off, t->len, "$_REQUEST", 9) ||
-			     memmem(c->s + t->off, t->len, "$_COOKIE", 8)))
+			    has_input_var(c->s + t->off, t->len))
 				b |= T_INPUT;
 		} else if (t->type == RONDA_PHP_IDENT && op(c, k + 1, "(")) {
 			if (word(c, k, "getallheaders") || word(c, k, "apache_request_headers"))
@@ -1042,6 +1102,19 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 	return bits;
 }
 
+/* Zero the entries of a by-scope array (live, sinky, dirty: n + 1 bytes)
+ * that are ever read or written: scope values are 0 (the file level) or a
+ * function body's '{' index + 1 (fill_scopes() takes the bodies from the
+ * keywords), so the rest of the array is never looked at.  A file of
+ * 20000 tokens has a few dozen bodies. */
+static void clear_scopes(const struct ctx *c, uint8_t *v)
+{
+	v[0] = 0;
+	for (size_t f = 0; f < c->n_fkw; f++)
+		if (c->fkw[2 * f + 1] < c->n)
+			v[c->fkw[2 * f + 1] + 1] = 0;
+}
+
 /* Names whose call region_taint() counts as a source. */
 static const char *const source_calls[] = {
 	"getallheaders", "apache_request_headers", "curl_exec", "base64_decode",
@@ -1061,10 +1134,10 @@ static bool mark_live(struct ctx *c)
 {
 	bool any = false;
 
-	memset(c->live, 0, (c->n + 1) * sizeof(bool));
+	clear_scopes(c, (uint8_t *)c->live);
 	/* the bracket stack of match_brackets() is free now */
 	c->sinky = (uint8_t *)(c->tables + 2 * (c->n + 1));
-	memset(c->sinky, 0, c->n + 1);
+	clear_scopes(c, c->sinky);
 	for (size_t x = 0; x < c->n_names; x++) {
 		size_t k = c->names[x];
 		const struct ronda_php_tok *t = &c->t[k];
@@ -1125,7 +1198,7 @@ static bool mark_live(struct ctx *c)
 		} else if (t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) {
 			src = t->len >= 8 && (has_scheme_sep(p, t->len) ||
 					      ((t->flags & RONDA_PHP_TF_INTERP) &&
-					       memmem(p, t->len, "$_", 2)));
+					       next_dollar_us(p, p + t->len) != NULL));
 		} else {
 			continue;
 		}
@@ -2014,7 +2087,7 @@ static bool relive(struct ctx *c)
 	bool more = false, new_ret = false;
 	uint8_t last = c->round;
 
-	memset(c->dirty, 0, c->n + 1);
+	clear_scopes(c, c->dirty);
 	for (unsigned x = 0; x < c->n_fns; x++) {
 		struct fn *f = &c->fns[x];
 
