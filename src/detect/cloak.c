@@ -902,6 +902,30 @@ static void check_structural(struct ronda_file *f, const struct ronda_hits *h,
 	}
 }
 
+/*
+ * check_structural reports a test call only when its arguments join a
+ * header read (a P_UA, P_REF or P_IP hit, in the call or assigned to a
+ * variable) with a variable holding crawler words of the matching kinds;
+ * a variable gets them only from sv_classify, ronda_crawl_find_each_in()
+ * on the right-hand side of an assignment (or from another such variable).
+ * So with no header hit of a kind, or no window of the file that could
+ * hold a word of the kinds left, it cannot report: the file is then not
+ * lexed for it (and the lexing, when webshell needs it, is webshell's).
+ */
+static bool structural_may_report(const struct ronda_hits *h,
+				  struct cloak_state *st)
+{
+	unsigned kinds = 0;
+
+	if (ronda_hits_has(h, P_UA))
+		kinds |= RONDA_CRAWL_UA | RONDA_CRAWL_UAGEN | RONDA_CRAWL_MOBILE;
+	if (ronda_hits_has(h, P_REF))
+		kinds |= RONDA_CRAWL_REF;
+	if (ronda_hits_has(h, P_IP))
+		kinds |= RONDA_CRAWL_IP;
+	return kinds && ronda_crawl_file_may_hold(&st->cf, kinds);
+}
+
 static void check_template(struct ronda_file *f, const struct ronda_hits *h,
 			   struct cloak_state *st)
 {
@@ -1049,7 +1073,8 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 		}
 		if (n_conds && !(st.reported & ((1u << R_UA) | (1u << R_REF) | (1u << R_IP))) &&
 		    (ronda_hits_has(h, P_FETCH) || ronda_hits_has(h, P_CURL) ||
-		     ronda_hits_has(h, P_INCL) || ronda_hits_has(h, P_LOCATION)))
+		     ronda_hits_has(h, P_INCL) || ronda_hits_has(h, P_LOCATION)) &&
+		    structural_may_report(h, &st))
 			check_structural(f, h, &st);
 		if (st.reported) {
 			const struct ronda_hit *o = ronda_hits_first(h, P_RENAMED);

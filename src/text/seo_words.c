@@ -61,6 +61,16 @@ static size_t n_fronts;
  * decoded bytes with no run of min_word such bytes hold no word. */
 static bool word_byte[256];
 static size_t min_word = WORD_MAX;
+/* pair_kinds[x][y]: the kinds of the words in which the (lower-case) bytes
+ * x, y follow each other, forward or reversed (ronda_crawl_file_may_hold) */
+static uint8_t pair_kinds[128][128];
+static unsigned pair_any;      /* kinds with a word outside ASCII */
+
+/* Bytes of a quoted base64-looking literal (isalnum in the locale of the
+ * first use, + / = - _), and ronda_b64_value() of each (-1 for '=' too,
+ * where a decode stops), both filled by init_once. */
+static bool b64_byte[256];
+static int8_t b64_val[256];
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
@@ -139,6 +149,17 @@ static int load_crawlers(void)
 			w->kind = RONDA_CRAWL_IP;
 		else
 			return RONDA_EPARSE;
+		for (size_t i = 0; i + 1 < w->len; i++) {
+			unsigned char x = (unsigned char)w->word[i];
+			unsigned char y = (unsigned char)w->word[i + 1];
+
+			if (x >= 128 || y >= 128) {
+				pair_any |= w->kind;   /* not in the table */
+				continue;
+			}
+			pair_kinds[x][y] |= (uint8_t)w->kind;
+			pair_kinds[y][x] |= (uint8_t)w->kind;
+		}
 		n_crawl++;
 	}
 	return n_crawl ? RONDA_OK : RONDA_EPARSE;
@@ -261,6 +282,11 @@ static int load_list(const char *name, char list[][WORD_MAX], size_t max,
 
 static void init_once(void)
 {
+	for (unsigned c = 0; c < 256; c++) {
+		b64_byte[c] = isalnum((int)c) || c == '+' || c == '/' || c == '=' ||
+			      c == '-' || c == '_';
+		b64_val[c] = (int8_t)(c == '=' ? -1 : ronda_b64_value((unsigned char)c));
+	}
 	init_err = load_crawlers();
 	if (!init_err)
 		init_err = compile_crawlers();
@@ -475,8 +501,7 @@ static void index_bits(const struct ronda_crawl_file *cf,
 
 static bool is_b64(unsigned char c)
 {
-	return isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' ||
-	       c == '_';
+	return b64_byte[c];
 }
 
 /* s[0..n) has min_word word bytes in a row: a word may be in it.  (A
@@ -654,6 +679,149 @@ unsigned ronda_crawl_find_each_in(struct ronda_crawl_file *cf, size_t off,
 	}
 	return find_each(cf->state == 1 ? cf : NULL, cf->p + off, n, kinds,
 			 n_kinds, m);
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 'a' - 'A') : c;
+}
+
+/* Kinds of the words in which bytes x, y follow each other (either case,
+ * forward or reversed). */
+static unsigned pair_of(unsigned char x, unsigned char y)
+{
+	x = ascii_lower(x);
+	y = ascii_lower(y);
+	return pair_any | (x < 128 && y < 128 ? pair_kinds[x][y] : 0u);
+}
+
+/* A window's joined text (join_pieces) removes joins found by join_at,
+ * each at a quote of the file; the joins removed one after the other
+ * (the next starting right after the last quote of one) form a run, and
+ * the bytes before and after a run become neighbours.  A word found in
+ * the joined text only is one that spans such a run: two of its bytes,
+ * p[a - 1] and the byte after the run, follow each other.  In a window
+ * the run is the file's run from a, maybe cut short where the window
+ * ends (then the byte after it is the next join's opening quote).  True
+ * when one of these pairs, for the run starting with the join at quote a,
+ * occurs in a word of `kinds`; also when the run is too long to follow. */
+static bool join_run_may_hold(const unsigned char *p, size_t n, size_t a,
+			      size_t end, unsigned kinds)
+{
+	unsigned char x = p[a - 1];
+
+	for (unsigned k = 0; k < 64; k++) {
+		if (end + 1 >= n)
+			return false;
+		if (pair_of(x, p[end + 1]) & kinds)
+			return true;
+		if ((p[end + 1] != '\'' && p[end + 1] != '"') ||
+		    !join_at(p, n, end + 1, &end))
+			return false;
+	}
+	return true;
+}
+
+/* The quoted base64-looking literal p[i + 1..j) (scan_b64's test passed):
+ * decoded as ronda_b64_decode() does, does it hold a word of `kinds`,
+ * forward or reversed?  The decoded bytes are scanned only when they have
+ * a run of min_word word bytes (may_hold_word), found while decoding. */
+static bool b64_may_hold(const unsigned char *s, size_t n, const uint64_t *mask)
+{
+	unsigned char dec[4096];
+	struct crawl_bits b;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t o = 0, run = 0;
+	bool word = false;
+
+	for (size_t i = 0; i < n && o < sizeof(dec); i++) {
+		int v = b64_val[s[i]];
+
+		if (v < 0)
+			break;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dec[o] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+			run = word_byte[dec[o++]] ? run + 1 : 0;
+			word |= run >= min_word;
+		}
+	}
+	if (!word)
+		return false;
+	scan_bits(dec, o, &b);
+	for (size_t w = 0; w < CRAWL_BITS; w++)
+		if ((b.fwd[w] | b.rev[w]) & mask[w])
+			return true;
+	return false;
+}
+
+/* The first byte c at or after p[i], or n. */
+static size_t find_byte(const unsigned char *p, size_t n, size_t i, int c)
+{
+	const unsigned char *q = i < n ? memchr(p + i, c, n - i) : NULL;
+
+	return q ? (size_t)(q - p) : n;
+}
+
+/* The next quote at or after p[i], or n; *sq and *dq are the first single
+ * and double quote at or after an earlier i (or n). */
+static size_t next_quote(const unsigned char *p, size_t n, size_t i,
+			 size_t *sq, size_t *dq)
+{
+	if (*sq < i)
+		*sq = find_byte(p, n, i, '\'');
+	if (*dq < i)
+		*dq = find_byte(p, n, i, '"');
+	return MIN(*sq, *dq);
+}
+
+bool ronda_crawl_file_may_hold(struct ronda_crawl_file *cf, unsigned kinds)
+{
+	uint64_t mask[CRAWL_BITS] = { 0 };
+	const unsigned char *p = cf->p;
+	size_t n = cf->n, sq, dq;
+
+	if (ronda_seo_words_init())
+		return false;          /* ronda_crawl_find_each_in finds nothing */
+	for (unsigned k = 0; k < N_KINDS; k++)
+		if (kinds & (1u << k))
+			for (size_t i = 0; i < CRAWL_BITS; i++)
+				mask[i] |= kind_mask[k][i];
+	/* as written, forward or reversed: any match in the file */
+	if (cf->state == 0)
+		index_file(cf);
+	if (cf->state != 1)
+		return true;
+	for (unsigned i = 0; i < cf->n_hits; i++) {
+		unsigned id = cf->hits[i].id % CRAWL_MAX;
+
+		if (mask[id / 64] & ((uint64_t)1 << (id % 64)))
+			return true;
+	}
+	/* joined across a run of joins, or in a quoted base64 literal: every
+	 * quote of the file is looked at, whether a window would take it as
+	 * opening or closing a literal */
+	sq = find_byte(p, n, 0, '\'');
+	dq = find_byte(p, n, 0, '"');
+	for (size_t i = 0; (i = next_quote(p, n, i, &sq, &dq)) < n; i++) {
+		size_t end, j;
+
+		if (i > 0 && i + 1 < n &&
+		    (p[i + 1] == '.' || p[i + 1] == '+' || p[i + 1] == ' ' ||
+		     p[i + 1] == '\t' || p[i + 1] == '\n' || p[i + 1] == '\r') &&
+		    join_at(p, n, i, &end) && join_run_may_hold(p, n, i, end, kinds))
+			return true;
+		for (j = i + 1; j < n && is_b64(p[j]); j++)
+			;
+		if (j < n && p[j] == p[i] && j - i - 1 >= 8 &&
+		    b64_may_hold(p + i + 1, j - i - 1, mask))
+			return true;
+	}
+	return false;
 }
 
 bool ronda_crawl_find(const unsigned char *p, size_t n, unsigned kinds,

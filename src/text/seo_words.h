@@ -87,6 +87,12 @@ void ronda_crawl_file_release(struct ronda_crawl_file *cf);
 unsigned ronda_crawl_find_each_in(struct ronda_crawl_file *cf, size_t off,
 				  size_t n, const unsigned *kinds,
 				  size_t n_kinds, struct ronda_crawl_match *m);
+/* False when no window of the file can hold a word of `kinds` in any form:
+ * ronda_crawl_find_each_in() then finds none of them, whatever the window.
+ * True may be wrong (cheap evidence: the file's word matches, the bytes
+ * that a run of joins brings together, every quoted base64 literal
+ * decoded).  Indexes the file. */
+bool ronda_crawl_file_may_hold(struct ronda_crawl_file *cf, unsigned kinds);
 
 /* Gambling score of a slug, path, URL or host name (see rules/seo-slugs.txt);
  * *top (may be NULL) gets the heaviest word seen or NULL.  A score of

@@ -569,6 +569,151 @@ static void test_file_index(void **st)
 	assert_true(n_found > n_compared / 8);
 }
 
+/* ---- ronda_crawl_file_may_hold(): false only when no window finds ------- */
+
+static unsigned long n_gate_false, n_gate_join, n_gate_b64;
+
+/* The kinds (single bits) that some window of the file finds: the whole
+ * file, every prefix and suffix (cut at each byte), random windows. */
+static unsigned kinds_found(struct ronda_crawl_file *cf, const char **how)
+{
+	static const unsigned one[] = {
+		RONDA_CRAWL_UA, RONDA_CRAWL_REF, RONDA_CRAWL_MOBILE,
+		RONDA_CRAWL_IP, RONDA_CRAWL_UAGEN,
+	};
+	struct ronda_crawl_match m[ARRAY_SIZE(one)];
+	unsigned found = 0, got;
+	size_t n = cf->n;
+
+	for (size_t w = 0; w < 2 * n + 2 + 60; w++) {
+		size_t off, len;
+
+		if (w <= n) {
+			off = w;
+			len = n - w;
+		} else if (w <= 2 * n + 1) {
+			off = 0;
+			len = w - n - 1;
+		} else {
+			off = rnd((unsigned)n + 1);
+			len = rnd((unsigned)(n - off) + 1);
+		}
+		got = ronda_crawl_find_each_in(cf, off, len, one, ARRAY_SIZE(one), m);
+		for (size_t k = 0; k < ARRAY_SIZE(one); k++)
+			if (got & (1u << k)) {
+				found |= one[k];
+				how[k] = m[k].how;
+			}
+	}
+	return found;
+}
+
+static void check_gate(const char *s, size_t n)
+{
+	static const unsigned one[] = {
+		RONDA_CRAWL_UA, RONDA_CRAWL_REF, RONDA_CRAWL_MOBILE,
+		RONDA_CRAWL_IP, RONDA_CRAWL_UAGEN,
+	};
+	struct ronda_crawl_file cf;
+	const char *how[ARRAY_SIZE(one)] = { NULL };
+	unsigned found;
+
+	ronda_crawl_file_init(&cf, (const unsigned char *)s, n);
+	found = kinds_found(&cf, how);
+	for (size_t k = 0; k < ARRAY_SIZE(one); k++) {
+		bool may = ronda_crawl_file_may_hold(&cf, one[k]);
+
+		if ((found & one[k]) && !may) {
+			print_error("kind %#x found (%s) but the gate says no: '%.*s'\n",
+				    one[k], how[k], (int)n, s);
+			fail();
+		}
+		n_gate_false += !may;
+		if (found & one[k]) {
+			n_gate_join += !strcmp(how[k], "concatenated") ||
+				       !strcmp(how[k], "reversed");
+			n_gate_b64 += !strcmp(how[k], "base64");
+		}
+	}
+	/* every kind at once: no if and only if no for each kind */
+	assert_int_equal(ronda_crawl_file_may_hold(&cf, 0x1f),
+			 ronda_crawl_file_may_hold(&cf, RONDA_CRAWL_UA) ||
+			 ronda_crawl_file_may_hold(&cf, RONDA_CRAWL_REF) ||
+			 ronda_crawl_file_may_hold(&cf, RONDA_CRAWL_MOBILE) ||
+			 ronda_crawl_file_may_hold(&cf, RONDA_CRAWL_IP) ||
+			 ronda_crawl_file_may_hold(&cf, RONDA_CRAWL_UAGEN));
+	ronda_crawl_file_release(&cf);
+}
+
+static bool gate(const char *s, unsigned kinds)
+{
+	struct ronda_crawl_file cf;
+	bool may;
+
+	ronda_crawl_file_init(&cf, (const unsigned char *)s, strlen(s));
+	may = ronda_crawl_file_may_hold(&cf, kinds);
+	ronda_crawl_file_release(&cf);
+	check_gate(s, strlen(s));
+	return may;
+}
+
+static void test_file_gate(void **st)
+{
+	struct ronda_buf b = RONDA_BUF_INIT(0);
+	char b64[64], buf[256];
+
+	(void)st;
+	/* ordinary PHP: joins, names that look like base64, no word */
+	assert_false(gate("<?php $a = 'post_title' . $x . 'wp-admin'; "
+			  "$b = \"abcdefgh\" . 'Zm9vYmFy'; echo 'hello' . \"world\";",
+			  0x1f));
+	assert_false(gate("", 0x1f));
+	assert_false(gate("'", 0x1f));
+	assert_false(gate("'.'.'.'.'", 0x1f));
+	/* a word of another kind only */
+	assert_false(gate("$m = 'android';", RONDA_CRAWL_UA | RONDA_CRAWL_REF));
+	assert_true(gate("$m = 'android';", RONDA_CRAWL_MOBILE));
+	/* each form alone */
+	assert_true(gate("$x = 'goo' . \"gle\";", RONDA_CRAWL_REF));
+	assert_true(gate("$x = 'goo'.''.'gle';", RONDA_CRAWL_REF));
+	assert_true(gate("$x = 'go' . 'o' . 'g' . 'le';", RONDA_CRAWL_REF));
+	assert_true(gate("$x = strrev('elg'.'oog');", RONDA_CRAWL_REF));
+	assert_true(gate("$l = array('bo'.'t', 'x');", RONDA_CRAWL_UAGEN));
+	assert_true(gate("$l = \"'bo\" . \"t'\";", RONDA_CRAWL_UAGEN));
+	b64_encode("x googlebot", 11, b64);
+	snprintf(buf, sizeof(buf), "$x = base64_decode('%s');", b64);
+	assert_true(gate(buf, RONDA_CRAWL_UA));
+	assert_false(gate(buf, RONDA_CRAWL_MOBILE));
+	b64_encode("tobgnib", 7, b64);
+	snprintf(buf, sizeof(buf), "$x = \"%s\";", b64);
+	assert_true(gate(buf, RONDA_CRAWL_UA));
+	/* a literal a window sees only when it starts inside another one */
+	b64_encode("yandex", 6, b64);
+	snprintf(buf, sizeof(buf), "'abc ''%s'", b64);
+	assert_true(gate(buf, RONDA_CRAWL_REF));
+	/* random files, short (few kinds: joins and base64 alone matter) and
+	 * long, against every window kind by kind */
+	n_gate_false = n_gate_join = n_gate_b64 = 0;
+	for (unsigned t = 0; t < 400; t++) {
+		unsigned parts = t % 40 == 39 ? 200 : 1 + rnd(4);
+
+		ronda_buf_reset(&b);
+		for (unsigned i = 0; i < parts; i++) {
+			if (rnd(2) == 0)
+				add_noise(&b);
+			else
+				add_word(&b);
+		}
+		check_gate(b.buf, b.len);
+	}
+	ronda_buf_release(&b);
+	/* the gate said no often, and forms other than "as written" were
+	 * among the finds it had to say yes to */
+	assert_true(n_gate_false > 300);
+	assert_true(n_gate_join > 10);
+	assert_true(n_gate_b64 > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_window_cap),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_file_index),
+		cmocka_unit_test(test_file_gate),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
