@@ -15,26 +15,31 @@
 #include "core/util.h"
 
 /* Byte classes: one table lookup instead of a chain of compares per byte.
- * C_OP1: ) , ; [ ] { }, always a one-byte operator. */
-enum { C_OTHER = 0, C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4, C_OP1 = 8 };
+ * C_CAST: a blank or the first letter of a cast's type ("(int)",
+ * "( string )"): after '(', anything else is the operator. */
+enum { C_SPACE = 1, C_IDSTART = 2, C_DIGIT = 4, C_CAST = 8 };
 
-#define R4(x) x, x, x, x
-#define R8(x) R4(x), R4(x)
-#define R16(x) R8(x), R8(x)
+#define SP C_SPACE
+#define ID C_IDSTART
+#define DG C_DIGIT
+#define CA C_CAST
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
 static const unsigned char cls[256] = {
-	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0,
-	/* 0x10 */ R16(0),
-	/* 0x20 */ C_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, C_OP1, 0, 0, C_OP1, 0, 0, 0,
-	/* 0x30 */ R8(C_DIGIT), C_DIGIT, C_DIGIT, 0, C_OP1, 0, 0, 0, 0,
-	/* 0x40 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
-	/* 0x50 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, C_OP1, 0, C_OP1, 0, C_IDSTART,
-	/* 0x60 */ 0, R8(C_IDSTART), R4(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART,
-	/* 0x70 */ R8(C_IDSTART), C_IDSTART, C_IDSTART, C_IDSTART, C_OP1, 0, C_OP1, 0, 0,
-	/* 0x80 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
-	/* 0xc0 */ R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART), R16(C_IDSTART),
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, SP|CA, SP, SP, SP, SP, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x20 */ SP|CA, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x30 */ DG, DG, DG, DG, DG, DG, DG, DG, DG, DG, 0, 0, 0, 0, 0, 0,
+	/* 0x40 */ 0, ID|CA, ID|CA, ID, ID|CA, ID, ID|CA, ID, ID, ID|CA, ID, ID, ID, ID, ID, ID|CA,
+	/* 0x50 */ ID, ID, ID|CA, ID|CA, ID, ID|CA, ID, ID, ID, ID, ID, 0, 0, 0, 0, ID,
+	/* 0x60 */ 0, ID|CA, ID|CA, ID, ID|CA, ID, ID|CA, ID, ID, ID|CA, ID, ID, ID, ID, ID, ID|CA,
+	/* 0x70 */ ID, ID, ID|CA, ID|CA, ID, ID|CA, ID, ID, ID, ID, ID, 0, 0, 0, 0, 0,
+	/* 0x80 */ R16(ID), R16(ID), R16(ID), R16(ID),
+	/* 0xc0 */ R16(ID), R16(ID), R16(ID), R16(ID),
 };
-#undef R4
-#undef R8
+#undef SP
+#undef ID
+#undef DG
+#undef CA
 #undef R16
 
 static inline bool is_ident_start(unsigned char c)
@@ -188,21 +193,59 @@ static size_t open_tag_at(const unsigned char *p, size_t left,
 	return 2;
 }
 
-static bool lex_html(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+/* The helpers finishing rarer tokens stay out of the hot path: inlined,
+ * they would make ronda_php_lex_next() save and restore registers for
+ * every token. */
+#define NOINLINE __attribute__((noinline))
+
+/* Store a whole token: two 8-byte stores, not a cleared struct and then
+ * its fields one by one (this runs once per token).  The padding after
+ * op[] is zero, as the memset this replaces left it. */
+static inline void put(struct ronda_php_tok *t, size_t off, size_t len,
+		       unsigned type, unsigned flags, uint32_t op)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(offsetof(struct ronda_php_tok, len) == 4 &&
+		       offsetof(struct ronda_php_tok, type) == 8 &&
+		       offsetof(struct ronda_php_tok, flags) == 9 &&
+		       offsetof(struct ronda_php_tok, op) == 10 &&
+		       sizeof(struct ronda_php_tok) == 16, "token layout");
+	uint64_t lo = (uint64_t)(uint32_t)off | (uint64_t)(uint32_t)len << 32;
+	uint64_t hi = (uint64_t)(type & 0xffu) | (uint64_t)(flags & 0xffu) << 8 |
+		      (uint64_t)(op & 0xffffffu) << 16;
+
+	memcpy(t, &lo, sizeof(lo));
+	memcpy((unsigned char *)t + 8, &hi, sizeof(hi));
+#else
+	memset(t, 0, sizeof(*t));
+	t->off = (uint32_t)off;
+	t->len = (uint32_t)len;
+	t->type = (uint8_t)type;
+	t->flags = (uint8_t)flags;
+	t->op[0] = (char)(op & 0xff);
+	t->op[1] = (char)(op >> 8 & 0xff);
+	t->op[2] = (char)(op >> 16 & 0xff);
+#endif
+}
+
+static NOINLINE bool lex_html(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 {
 	const unsigned char *s = lx->src, *p, *end = lx->src + lx->len;
 	enum ronda_php_tok_type type = RONDA_PHP_OPEN_TAG;
-	size_t n = open_tag_at(s + lx->pos, lx->len - lx->pos, &type);
+	size_t pos = lx->pos, n;
 
+	if (pos >= lx->len) {
+		put(t, lx->len, 0, RONDA_PHP_EOF, 0, 0);
+		return false;
+	}
+	n = open_tag_at(s + pos, lx->len - pos, &type);
 	if (n) {
-		t->type = type;
-		t->off = lx->pos;
-		t->len = n;
-		lx->pos += n;
+		put(t, pos, n, type, 0, 0);
+		lx->pos = pos + n;
 		lx->in_code = true;
 		return true;
 	}
-	p = s + lx->pos + 1;
+	p = s + pos + 1;
 	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
 		if (open_tag_at(p, (size_t)(end - p), &type))
 			break;
@@ -210,9 +253,7 @@ static bool lex_html(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 	}
 	if (!p)
 		p = end;
-	t->type = RONDA_PHP_INLINE_HTML;
-	t->off = lx->pos;
-	t->len = (size_t)(p - (s + lx->pos));
+	put(t, pos, (size_t)(p - (s + pos)), RONDA_PHP_INLINE_HTML, 0, 0);
 	lx->pos = (size_t)(p - s);
 	return true;
 }
@@ -338,15 +379,16 @@ static inline size_t skip_quoted(const unsigned char *s, size_t i, size_t n,
 	return i;
 }
 
-static void lex_quoted(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
-		       unsigned char q)
+/* The quoted token at s[off] (a 'b' prefix included) with quote q; the
+ * body is scanned from s[i] on (the bytes before i are plain). */
+static NOINLINE bool lex_quoted(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+		       size_t off, size_t i, unsigned char q)
 {
 	const unsigned char *s = lx->src;
-	size_t n = lx->len, i = lx->pos + 1;
+	size_t n = lx->len;
 	bool dq = q != '\'';
+	unsigned flags = 0;
 
-	t->type = q == '\'' ? RONDA_PHP_STRING :
-		  q == '"' ? RONDA_PHP_DQSTRING : RONDA_PHP_BACKTICK;
 	while (i < n && (i = skip_quoted(s, i, n, q, dq)) < n && s[i] != q) {
 		size_t k;
 
@@ -355,20 +397,22 @@ static void lex_quoted(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
 			continue;
 		}
 		if (dq && (k = interp_at(s, i, n)) != 0) {
-			t->flags |= RONDA_PHP_TF_INTERP;
+			flags |= RONDA_PHP_TF_INTERP;
 			i += k;
 			continue;
 		}
 		i++;
 	}
 	if (i >= n) {
-		t->flags |= RONDA_PHP_TF_UNTERMINATED;
+		flags |= RONDA_PHP_TF_UNTERMINATED;
 		i = n;
 	} else {
 		i++;
 	}
-	t->len = i - t->off;
+	put(t, off, i - off, q == '\'' ? RONDA_PHP_STRING :
+	    q == '"' ? RONDA_PHP_DQSTRING : RONDA_PHP_BACKTICK, flags, 0);
 	lx->pos = i;
+	return true;
 }
 
 /* Heredoc/nowdoc header at s[pos] ("<<<"): fills the identifier and
@@ -417,22 +461,23 @@ static size_t heredoc_close(const unsigned char *s, size_t i, size_t n,
 	return i;
 }
 
-static bool lex_heredoc(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+static bool lex_heredoc(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+			size_t off)
 {
 	const unsigned char *s = lx->src;
 	size_t n = lx->len, id_off, id_len, i, e;
+	unsigned flags;
 	bool nowdoc;
 
-	i = heredoc_header(s, lx->pos, n, &id_off, &id_len, &nowdoc);
+	i = heredoc_header(s, off, n, &id_off, &id_len, &nowdoc);
 	if (!i)
 		return false;
-	t->type = nowdoc ? RONDA_PHP_STRING : RONDA_PHP_DQSTRING;
-	t->flags |= nowdoc ? RONDA_PHP_TF_NOWDOC : RONDA_PHP_TF_HEREDOC;
+	flags = nowdoc ? RONDA_PHP_TF_NOWDOC : RONDA_PHP_TF_HEREDOC;
 	for (;;) {
 		const unsigned char *nl;
 
 		if (i >= n) {
-			t->flags |= RONDA_PHP_TF_UNTERMINATED;
+			flags |= RONDA_PHP_TF_UNTERMINATED;
 			i = n;
 			break;
 		}
@@ -447,12 +492,12 @@ static bool lex_heredoc(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 				if ((s[k] == '$' && k + 1 < e &&
 				     (is_ident_start(s[k + 1]) || s[k + 1] == '{')) ||
 				    (s[k] == '{' && k + 1 < e && s[k + 1] == '$')) {
-					t->flags |= RONDA_PHP_TF_INTERP;
+					flags |= RONDA_PHP_TF_INTERP;
 					break;
 				}
 		i = e;
 	}
-	t->len = i - t->off;
+	put(t, off, i - off, nowdoc ? RONDA_PHP_STRING : RONDA_PHP_DQSTRING, flags, 0);
 	lx->pos = i;
 	return true;
 }
@@ -468,12 +513,16 @@ static size_t cast_at(const unsigned char *s, size_t i, size_t n)
 
 	while (start < n && (s[start] == ' ' || s[start] == '\t'))
 		start++;
-	for (w = start; w < n && is_ident(s[w]) && w - start < 8; w++)
-		;
+	/* a type name of at most 7 letters ("integer", "boolean") */
+	if (start >= n || (cls[s[start]] & (C_CAST | C_IDSTART)) != (C_CAST | C_IDSTART))
+		return 0;
+	w = skip_ident(s, start + 1, n);
+	if (w - start > 7)
+		return 0;
 	e = w;
 	while (e < n && (s[e] == ' ' || s[e] == '\t'))
 		e++;
-	if (e >= n || s[e] != ')' || w == start)
+	if (e >= n || s[e] != ')')
 		return 0;
 	for (const char *const *c = casts; *c; c++)
 		if (ieq(s + start, w - start, *c))
@@ -481,41 +530,41 @@ static size_t cast_at(const unsigned char *s, size_t i, size_t n)
 	return 0;
 }
 
-/* Length of the operator at p: the longest of PHP's two- and three-byte
- * operators that starts there, else 1. */
-static size_t op_len(const unsigned char *p, size_t left)
+/* Length of the operator starting with bytes c, b, c2 (0 past the end):
+ * the longest of PHP's two- and three-byte operators, else 1.  Inlined
+ * with a constant c, it is one or two tests. */
+static inline __attribute__((always_inline)) size_t
+op_len(unsigned c, unsigned b, unsigned c2)
 {
-	unsigned char b = left > 1 ? p[1] : 0, c = left > 2 ? p[2] : 0;
-
-	switch (p[0]) {
+	switch (c) {
 	case '<':
-		if ((b == '=' && c == '>') || (b == '<' && c == '='))
+		if ((b == '=' && c2 == '>') || (b == '<' && c2 == '='))
 			return 3;
 		return b == '>' || b == '=' || b == '<' ? 2 : 1;
 	case '*':
 		if (b == '*')
-			return c == '=' ? 3 : 2;
+			return c2 == '=' ? 3 : 2;
 		return b == '=' ? 2 : 1;
 	case '.':
-		if (b == '.' && c == '.')
+		if (b == '.' && c2 == '.')
 			return 3;
 		return b == '=' ? 2 : 1;
 	case '>':
 		if (b == '>')
-			return c == '=' ? 3 : 2;
+			return c2 == '=' ? 3 : 2;
 		return b == '=' ? 2 : 1;
 	case '=':
 		if (b == '=')
-			return c == '=' ? 3 : 2;
+			return c2 == '=' ? 3 : 2;
 		return b == '>' ? 2 : 1;
 	case '!':
 		if (b == '=')
-			return c == '=' ? 3 : 2;
+			return c2 == '=' ? 3 : 2;
 		return 1;
 	case '?':
 		if (b == '?')
-			return c == '=' ? 3 : 2;
-		return b == '-' && c == '>' ? 3 : 1;
+			return c2 == '=' ? 3 : 2;
+		return b == '-' && c2 == '>' ? 3 : 1;
 	case '+':
 		return b == '+' || b == '=' ? 2 : 1;
 	case '-':
@@ -535,27 +584,37 @@ static size_t op_len(const unsigned char *p, size_t left)
 	}
 }
 
-static void lex_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+/* The operator token at s[i]: its bytes, NUL-padded, as op[]. */
+static inline bool put_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+			  size_t i, unsigned c, unsigned b, unsigned c2, size_t len)
 {
-	const unsigned char *p = lx->src + lx->pos;
-	size_t n = op_len(p, lx->len - lx->pos);
+	uint32_t w = c | b << 8 | c2 << 16;
 
-	t->type = RONDA_PHP_OP;
-	t->op[0] = (char)p[0];
-	t->op[1] = n > 1 ? (char)p[1] : '\0';
-	t->op[2] = n > 2 ? (char)p[2] : '\0';
-	t->op[3] = '\0';
-	t->len = (uint32_t)n;
-	lx->pos += n;
+	w &= len == 1 ? 0xffu : len == 2 ? 0xffffu : 0xffffffu;
+	put(t, i, len, RONDA_PHP_OP, 0, w);
+	lx->pos = i + len;
+	return true;
 }
 
-static void lex_number(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+/* Out of line: the operator at s[i] whatever its first byte. */
+static NOINLINE bool lex_op(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
 {
 	const unsigned char *s = lx->src;
-	size_t n = lx->len, i = lx->pos;
+	size_t n = lx->len;
+	unsigned c = s[i], b = i + 1 < n ? s[i + 1] : 0, c2 = i + 2 < n ? s[i + 2] : 0;
 
-	t->type = RONDA_PHP_NUMBER;
-	if (s[i] == '0' && i + 1 < n && strchr("xXbBoO", s[i + 1]) && s[i + 1]) {
+	return put_op(lx, t, i, c, b, c2, op_len(c, b, c2));
+}
+
+static NOINLINE bool lex_number(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+		       size_t off)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, i = off;
+
+	if (s[i] == '0' && i + 1 < n &&
+	    ((s[i + 1] | 0x20) == 'x' || (s[i + 1] | 0x20) == 'b' ||
+	     (s[i + 1] | 0x20) == 'o')) {
 		i += 2;
 		while (i < n && (is_ident(s[i])))
 			i++;
@@ -574,111 +633,209 @@ static void lex_number(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 			}
 		}
 	}
-	t->len = i - t->off;
+	put(t, off, i - off, RONDA_PHP_NUMBER, 0, 0);
 	lx->pos = i;
+	return true;
 }
 
-bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+/* A comment at lx->pos: skip it and whatever whitespace and comments
+ * follow, then lex the token after them.  ronda_php_lex_next() does not
+ * come back here for that token (it starts with neither whitespace nor a
+ * comment), so the recursion is one level deep. */
+static NOINLINE bool
+lex_after_trivia(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	skip_trivia(lx);
+	return ronda_php_lex_next(lx, t);
+}
+
+/* "?>" at s[i] (with one newline after it). */
+static NOINLINE bool lex_close(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t off)
 {
 	const unsigned char *s = lx->src;
-	size_t n = lx->len, i;
-	unsigned char c;
+	size_t n = lx->len, i = off + 2;
 
-	memset(t, 0, sizeof(*t));
-	if (!lx->in_code) {
-		if (lx->pos >= n) {
-			t->off = (uint32_t)n;
-			return false;
-		}
-		return lex_html(lx, t);
-	}
-	skip_trivia(lx);
-	i = lx->pos;
-	t->off = (uint32_t)i;
-	if (i >= n)
-		return false;
-	c = s[i];
-	if (cls[c] == C_OP1) {
-		t->type = RONDA_PHP_OP;
-		t->op[0] = (char)c;
-		t->len = 1;
+	if (i < n && s[i] == '\n')
+		i++;
+	else if (i + 1 < n && s[i] == '\r' && s[i + 1] == '\n')
+		i += 2;
+	put(t, off, i - off, RONDA_PHP_CLOSE_TAG, 0, 0);
+	lx->pos = i;
+	lx->in_code = false;
+	return true;
+}
+
+/* '(' at s[i] followed by a name or a blank: a cast or the operator. */
+static NOINLINE bool lex_paren(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	size_t k = cast_at(lx->src, i, lx->len);
+
+	if (!k) {
+		put(t, i, 1, RONDA_PHP_OP, 0, '(');
 		lx->pos = i + 1;
 		return true;
 	}
-	switch (cls[c]) {
-	case C_IDSTART:
-		if ((c == 'b' || c == 'B') && i + 1 < n &&
-		    (s[i + 1] == '\'' || s[i + 1] == '"')) {
-			lx->pos++;
-			lex_quoted(lx, t, s[i + 1]);
-			return true;
-		}
-		i = skip_ident(s, i + 1, n);
-		t->type = RONDA_PHP_IDENT;
-		t->len = (uint32_t)(i - t->off);
-		lx->pos = i;
-		return true;
-	case C_DIGIT:
-		lex_number(lx, t);
-		return true;
-	default:
-		break;
-	}
-	switch (c) {
-	case '?':
-		if (i + 1 < n && s[i + 1] == '>') {
-			t->type = RONDA_PHP_CLOSE_TAG;
-			i += 2;
-			if (i < n && s[i] == '\n')
-				i++;
-			else if (i + 1 < n && s[i] == '\r' && s[i + 1] == '\n')
-				i += 2;
-			t->len = (uint32_t)(i - t->off);
-			lx->pos = i;
-			lx->in_code = false;
-			return true;
-		}
-		break;
-	case '$':
-		if (i + 1 < n && is_ident_start(s[i + 1])) {
-			i = skip_ident(s, i + 2, n);
-			t->type = RONDA_PHP_VARIABLE;
-			t->len = (uint32_t)(i - t->off);
-			lx->pos = i;
-			return true;
-		}
-		break;
-	case '.':
-		if (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') {
-			lex_number(lx, t);
-			return true;
-		}
-		break;
-	case '\'':
-	case '"':
-	case '`':
-		lex_quoted(lx, t, c);
-		return true;
-	case '<':
-		if (n - i >= 4 && s[i + 1] == '<' && s[i + 2] == '<' &&
-		    lex_heredoc(lx, t))
-			return true;
-		break;
-	case '(': {
-		size_t k = cast_at(s, i, n);
-		if (k) {
-			t->type = RONDA_PHP_CAST;
-			t->len = (uint32_t)k;
-			lx->pos += k;
-			return true;
-		}
-		break;
-	}
-	default:
-		break;
-	}
-	lex_op(lx, t);
+	put(t, i, k, RONDA_PHP_CAST, 0, 0);
+	lx->pos = i + k;
 	return true;
+}
+
+/* "<<<" at s[i]: a heredoc or nowdoc, else the operator. */
+static NOINLINE bool lex_lt3(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	return lex_heredoc(lx, t, i) || lex_op(lx, t, i);
+}
+
+/* What the first byte of a token in code says: one jump, straight to the
+ * code for that kind of token.  K_OP1 bytes are one-byte operators (or
+ * bytes PHP has no use for, lexed the same way). */
+enum {
+	K_OP1, K_SP, K_ID, K_B, K_DIG, K_DOL, K_SQ, K_DQ, K_BT, K_HASH,
+	K_SLASH, K_LT, K_QM, K_PAR, K_DOT, K_STAR, K_GT, K_EQ, K_BANG, K_PLUS,
+	K_MINUS, K_COLON, K_AMP, K_PIPE, K_PCT, K_CARET,
+};
+
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const unsigned char kind[256] = {
+	/* 0x00 */ K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_SP, K_SP, K_SP, K_SP, K_SP, K_OP1, K_OP1,
+	/* 0x10 */ K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1,
+	/* 0x20 */ K_SP, K_BANG, K_DQ, K_HASH, K_DOL, K_PCT, K_AMP, K_SQ, K_PAR, K_OP1, K_STAR, K_PLUS, K_OP1, K_MINUS, K_DOT, K_SLASH,
+	/* 0x30 */ K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_COLON, K_OP1, K_LT, K_EQ, K_GT, K_QM,
+	/* 0x40 */ K_OP1, K_ID, K_B, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID,
+	/* 0x50 */ K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_OP1, K_OP1, K_OP1, K_CARET, K_ID,
+	/* 0x60 */ K_BT, K_ID, K_B, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID,
+	/* 0x70 */ K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_OP1, K_PIPE, K_OP1, K_OP1, K_OP1,
+	/* 0x80 */ R16(K_ID), R16(K_ID), R16(K_ID), R16(K_ID),
+	/* 0xc0 */ R16(K_ID), R16(K_ID), R16(K_ID), R16(K_ID),
+};
+#undef R16
+
+/* The hot path: whitespace, names, variables, operators, plain strings
+ * and one-digit numbers here; every other token is finished by one of the
+ * helpers above, tail-called (no call returns here, so few registers are
+ * saved per token).  Whitespace is skipped before the one switch, not by
+ * looping back to it: a loop makes the compiler keep the tables' addresses
+ * in saved registers. */
+bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
+{
+	const unsigned char *s = lx->src;
+	size_t n = lx->len, i = lx->pos, j;
+	unsigned c, k, b, c2;
+
+	if (!lx->in_code)
+		return lex_html(lx, t);
+	if (i >= n)
+		goto eof;
+	c = s[i];
+	k = kind[c];
+	if (k == K_SP) {
+		i = skip_space(s, i + 1, n);
+		if (i >= n)
+			goto eof;
+		c = s[i];
+		k = kind[c];
+	}
+#define NEXT1() (b = i + 1 < n ? s[i + 1] : 0)
+#define NEXT2() (c2 = i + 2 < n ? s[i + 2] : 0)
+	switch (k) {
+	case K_B:
+		if (NEXT1() == '\'' || b == '"')
+			return lex_quoted(lx, t, i, i + 2, (unsigned char)b);
+		/* fall through */
+	case K_ID:
+		j = skip_ident(s, i + 1, n);
+		put(t, i, j - i, RONDA_PHP_IDENT, 0, 0);
+		lx->pos = j;
+		return true;
+	case K_DOL:
+		if (!is_ident_start((unsigned char)NEXT1()))
+			return put_op(lx, t, i, c, 0, 0, 1);
+		j = skip_ident(s, i + 2, n);
+		put(t, i, j - i, RONDA_PHP_VARIABLE, 0, 0);
+		lx->pos = j;
+		return true;
+	case K_DIG:   /* one digit ends a number when no name byte or '.' follows */
+		if (is_ident((unsigned char)NEXT1()) || b == '.')
+			return lex_number(lx, t, i);
+		put(t, i, 1, RONDA_PHP_NUMBER, 0, 0);
+		lx->pos = i + 1;
+		return true;
+	case K_SQ:   /* a body without a backslash ends at the next quote */
+		j = skip_quoted(s, i + 1, n, '\'', false);
+		if (j >= n || s[j] != '\'')
+			return lex_quoted(lx, t, i, j, '\'');
+		put(t, i, j + 1 - i, RONDA_PHP_STRING, 0, 0);
+		lx->pos = j + 1;
+		return true;
+	case K_DQ:   /* and without '$' or '{' either, when it interpolates */
+		j = skip_quoted(s, i + 1, n, '"', true);
+		if (j >= n || s[j] != '"')
+			return lex_quoted(lx, t, i, j, '"');
+		put(t, i, j + 1 - i, RONDA_PHP_DQSTRING, 0, 0);
+		lx->pos = j + 1;
+		return true;
+	case K_BT:
+		return lex_quoted(lx, t, i, i + 1, (unsigned char)c);
+	case K_OP1:
+		return put_op(lx, t, i, c, 0, 0, 1);
+	case K_PAR:
+		if (cls[NEXT1()] & C_CAST)
+			return lex_paren(lx, t, i);
+		return put_op(lx, t, i, c, 0, 0, 1);
+	case K_HASH:
+		if (NEXT1() == '[')
+			return put_op(lx, t, i, c, b, 0, 2);
+		lx->pos = i;
+		return lex_after_trivia(lx, t);
+	case K_SLASH:
+		if (NEXT1() == '/' || b == '*') {
+			lx->pos = i;
+			return lex_after_trivia(lx, t);
+		}
+		return put_op(lx, t, i, c, b, 0, op_len('/', b, 0));
+	case K_QM:
+		if (NEXT1() == '>')
+			return lex_close(lx, t, i);
+		NEXT2();
+		return put_op(lx, t, i, c, b, c2, op_len('?', b, c2));
+	case K_DOT:
+		if (NEXT1() >= '0' && b <= '9')
+			return lex_number(lx, t, i);
+		NEXT2();
+		return put_op(lx, t, i, c, b, c2, op_len('.', b, c2));
+	case K_LT:
+		NEXT1();
+		NEXT2();
+		if (b == '<' && c2 == '<' && n - i >= 4)
+			return lex_lt3(lx, t, i);
+		return put_op(lx, t, i, c, b, c2, op_len('<', b, c2));
+#define OP_CASE(kd, ch) \
+	case kd: \
+		NEXT1(); \
+		NEXT2(); \
+		return put_op(lx, t, i, c, b, c2, op_len(ch, b, c2))
+	OP_CASE(K_STAR, '*');
+	OP_CASE(K_GT, '>');
+	OP_CASE(K_EQ, '=');
+	OP_CASE(K_BANG, '!');
+	OP_CASE(K_PLUS, '+');
+	OP_CASE(K_MINUS, '-');
+	OP_CASE(K_COLON, ':');
+	OP_CASE(K_AMP, '&');
+	OP_CASE(K_PIPE, '|');
+	OP_CASE(K_PCT, '%');
+	OP_CASE(K_CARET, '^');
+#undef OP_CASE
+#undef NEXT1
+#undef NEXT2
+	case K_SP:   /* skip_space() went past every one */
+	default:     /* kind[] holds nothing else */
+		__builtin_unreachable();
+	}
+eof:
+	put(t, i, 0, RONDA_PHP_EOF, 0, 0);
+	lx->pos = i;
+	return false;
 }
 
 const unsigned char *ronda_php_tok_name(const unsigned char *src,
