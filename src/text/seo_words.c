@@ -16,6 +16,10 @@
 #include "text/seo_words.h"
 #include "core/util.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define WORD_MAX 48
 #define CRAWL_MAX 96
 #define SLUG_MAX 128
@@ -732,10 +736,26 @@ static bool b64_may_hold(const unsigned char *s, size_t n, const uint64_t *mask)
 	struct crawl_bits b;
 	uint32_t acc = 0;
 	unsigned bits = 0;
-	size_t o = 0, run = 0;
+	size_t o = 0, run = 0, i = 0;
 	bool word = false;
 
-	for (size_t i = 0; i < n && o < sizeof(dec); i++) {
+	/* four characters, three bytes at a time while all are valid */
+	for (; i + 4 <= n && o + 3 <= sizeof(dec); i += 4) {
+		int v0 = b64_val[s[i]], v1 = b64_val[s[i + 1]];
+		int v2 = b64_val[s[i + 2]], v3 = b64_val[s[i + 3]];
+		uint32_t x;
+
+		if ((v0 | v1 | v2 | v3) < 0)
+			break;
+		x = (uint32_t)v0 << 18 | (uint32_t)v1 << 12 | (uint32_t)v2 << 6 |
+		    (uint32_t)v3;
+		for (unsigned k = 0; k < 3; k++) {
+			dec[o] = (unsigned char)(x >> (16 - 8 * k));
+			run = word_byte[dec[o++]] ? run + 1 : 0;
+			word |= run >= min_word;
+		}
+	}
+	for (; i < n && o < sizeof(dec); i++) {
 		int v = b64_val[s[i]];
 
 		if (v < 0)
@@ -759,31 +779,32 @@ static bool b64_may_hold(const unsigned char *s, size_t n, const uint64_t *mask)
 	return false;
 }
 
-/* The first byte c at or after p[i], or n. */
-static size_t find_byte(const unsigned char *p, size_t n, size_t i, int c)
+/* Bit k: p[base + k] is a quote, for the 16 bytes from base (fewer at
+ * the end). */
+static unsigned quote_mask(const unsigned char *p, size_t n, size_t base)
 {
-	const unsigned char *q = i < n ? memchr(p + i, c, n - i) : NULL;
+	unsigned m = 0;
 
-	return q ? (size_t)(q - p) : n;
-}
+#ifdef __SSE2__
+	if (n - base >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + base));
 
-/* The next quote at or after p[i], or n; *sq and *dq are the first single
- * and double quote at or after an earlier i (or n). */
-static size_t next_quote(const unsigned char *p, size_t n, size_t i,
-			 size_t *sq, size_t *dq)
-{
-	if (*sq < i)
-		*sq = find_byte(p, n, i, '\'');
-	if (*dq < i)
-		*dq = find_byte(p, n, i, '"');
-	return MIN(*sq, *dq);
+		return (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')),
+			_mm_cmpeq_epi8(x, _mm_set1_epi8('"'))));
+	}
+#endif
+	for (size_t k = 0; k < 16 && base + k < n; k++)
+		if (p[base + k] == '\'' || p[base + k] == '"')
+			m |= 1u << k;
+	return m;
 }
 
 bool ronda_crawl_file_may_hold(struct ronda_crawl_file *cf, unsigned kinds)
 {
 	uint64_t mask[CRAWL_BITS] = { 0 };
 	const unsigned char *p = cf->p;
-	size_t n = cf->n, sq, dq;
+	size_t n = cf->n;
 
 	if (ronda_seo_words_init())
 		return false;          /* ronda_crawl_find_each_in finds nothing */
@@ -805,21 +826,23 @@ bool ronda_crawl_file_may_hold(struct ronda_crawl_file *cf, unsigned kinds)
 	/* joined across a run of joins, or in a quoted base64 literal: every
 	 * quote of the file is looked at, whether a window would take it as
 	 * opening or closing a literal */
-	sq = find_byte(p, n, 0, '\'');
-	dq = find_byte(p, n, 0, '"');
-	for (size_t i = 0; (i = next_quote(p, n, i, &sq, &dq)) < n; i++) {
-		size_t end, j;
+	for (size_t base = 0; base < n; base += 16) {
+		unsigned m = quote_mask(p, n, base);
 
-		if (i > 0 && i + 1 < n &&
-		    (p[i + 1] == '.' || p[i + 1] == '+' || p[i + 1] == ' ' ||
-		     p[i + 1] == '\t' || p[i + 1] == '\n' || p[i + 1] == '\r') &&
-		    join_at(p, n, i, &end) && join_run_may_hold(p, n, i, end, kinds))
-			return true;
-		for (j = i + 1; j < n && is_b64(p[j]); j++)
-			;
-		if (j < n && p[j] == p[i] && j - i - 1 >= 8 &&
-		    b64_may_hold(p + i + 1, j - i - 1, mask))
-			return true;
+		for (; m; m &= m - 1) {
+			size_t i = base + (size_t)__builtin_ctz(m), end, j;
+
+			if (i > 0 && i + 1 < n &&
+			    (p[i + 1] == '.' || p[i + 1] == '+' || p[i + 1] == ' ' ||
+			     p[i + 1] == '\t' || p[i + 1] == '\n' || p[i + 1] == '\r') &&
+			    join_at(p, n, i, &end) && join_run_may_hold(p, n, i, end, kinds))
+				return true;
+			for (j = i + 1; j < n && is_b64(p[j]); j++)
+				;
+			if (j < n && p[j] == p[i] && j - i - 1 >= 8 &&
+			    b64_may_hold(p + i + 1, j - i - 1, mask))
+				return true;
+		}
 	}
 	return false;
 }
