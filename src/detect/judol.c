@@ -1325,6 +1325,13 @@ static bool brand_run(const unsigned char *s, size_t len, size_t re)
 {
 	size_t rs = re, n = 0;
 
+	/* the suffix first (its bytes are in the run when the run has the
+	 * five bytes asked for below): most runs end in none */
+	if (re < 5 || !((((s[re - 2] | 0x20) == 'q') && (s[re - 1] | 0x20) == 'q') ||
+			(((s[re - 2] | 0x20) == 'e') && (s[re - 1] | 0x20) == 't') ||
+			(((s[re - 2] | 0x20) == 'i') && (s[re - 1] | 0x20) == 'n') ||
+			(((s[re - 2] | 0x20) == 'p') && (s[re - 1] | 0x20) == 'o')))
+		return false;
 	while (rs > 0 && re - rs < 27 && bw_alnum(s[rs - 1]))
 		rs--;
 	if (re - rs < 5)
