@@ -640,56 +640,64 @@ static void fill_scopes(struct ctx *c, uint32_t *buf)
 	fill_u32(c->scope, pos, c->n, 0);
 }
 
+_Static_assert(RONDA_PHP_IDENT == RONDA_PHP_VARIABLE + 1 && RONDA_PHP_STRING == RONDA_PHP_VARIABLE + 2 &&
+	       RONDA_PHP_DQSTRING == RONDA_PHP_VARIABLE + 3 && RONDA_PHP_BACKTICK == RONDA_PHP_VARIABLE + 4,
+	       "match_brackets() takes the name types as one range");
+
+/* One-byte operators: 1 opens a bracket, 2 closes one. */
+static const uint8_t bracket_kind[256] = {
+	['('] = 1, ['['] = 1, ['{'] = 1, [')'] = 2, [']'] = 2, ['}'] = 2,
+};
+
+/* The matching bracket of each opener: match[] is written only for
+ * opening brackets (n when unmatched) and only ever read for them (every
+ * reader tests the token for '(', '[' or '{' first), so the other
+ * entries are left as they are. */
 static void match_brackets(struct ctx *c)
 {
-	size_t n1 = c->n + 1, sp = 0;
-	uint32_t *stack;
+	size_t n1 = c->n + 1, sp = 0, nn = 0;
+	uint32_t *stack, *match, *names, n = (uint32_t)c->n;
+	const struct ronda_php_tok *t = c->t;
 	bool *body;
 
 	c->tables = tables_get(4 * n1 * sizeof(uint32_t) + n1 * sizeof(bool),
 			       &c->tables_size);
-	c->match = c->tables;
+	c->match = match = c->tables;
 	c->scope = c->tables + n1;
 	stack = c->tables + 2 * n1;
-	c->names = c->tables + 3 * n1;
-	c->n_names = 0;
+	c->names = names = c->tables + 3 * n1;
 	body = (bool *)(c->tables + 4 * n1);
 	c->live = body;    /* cleared by mark_live() (clear_scopes()) */
-	for (size_t i = 0; i < c->n; i++) {
-		const struct ronda_php_tok *t = &c->t[i];
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned ty = t[i].type;
 
-		c->match[i] = (uint32_t)c->n;
-		switch (t->type) {
-		case RONDA_PHP_OP:
-			if (t->op[1])
-				break;
-			if (t->op[0] == '(' || t->op[0] == '[' || t->op[0] == '{') {
-				stack[sp++] = (uint32_t)i;
-			} else if ((t->op[0] == ')' || t->op[0] == ']' || t->op[0] == '}') && sp) {
-				c->match[stack[--sp]] = (uint32_t)i;
+		if (ty == RONDA_PHP_OP) {
+			unsigned k = t[i].op[1] ? 0 : bracket_kind[(unsigned char)t[i].op[0]];
+
+			if (k == 1) {
+				match[i] = n;
+				stack[sp++] = i;
+			} else if (k == 2 && sp) {
+				match[stack[--sp]] = i;
 			}
-			break;
-		case RONDA_PHP_IDENT:
-			c->names[c->n_names++] = (uint32_t)i;
-			if (t->len == 5 && (word(c, i, "class") || word(c, i, "trait"))) {
-				c->ckw = xgrow(c->ckw, &c->alloc_ckw, c->n_ckw + 1, sizeof(*c->ckw));
-				c->ckw[c->n_ckw++] = (uint32_t)i;
-			} else if (t->len == 8 && word(c, i, "function")) {
-				c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
-				c->fkw[2 * c->n_fkw] = (uint32_t)i;
-				c->fkw[2 * c->n_fkw++ + 1] = (uint32_t)c->n;
-			}
-			break;
-		case RONDA_PHP_VARIABLE:
-		case RONDA_PHP_STRING:
-		case RONDA_PHP_DQSTRING:
-		case RONDA_PHP_BACKTICK:
-			c->names[c->n_names++] = (uint32_t)i;
-			break;
-		default:
-			break;
+			continue;
+		}
+		/* VARIABLE, IDENT, STRING, DQSTRING, BACKTICK: the names */
+		if (ty - RONDA_PHP_VARIABLE > RONDA_PHP_BACKTICK - RONDA_PHP_VARIABLE)
+			continue;
+		names[nn++] = i;
+		if (ty != RONDA_PHP_IDENT || (t[i].len != 5 && t[i].len != 8))
+			continue;
+		if (t[i].len == 5 && (word(c, i, "class") || word(c, i, "trait"))) {
+			c->ckw = xgrow(c->ckw, &c->alloc_ckw, c->n_ckw + 1, sizeof(*c->ckw));
+			c->ckw[c->n_ckw++] = i;
+		} else if (t[i].len == 8 && word(c, i, "function")) {
+			c->fkw = xgrow(c->fkw, &c->alloc_fkw, 2 * c->n_fkw + 2, sizeof(*c->fkw));
+			c->fkw[2 * c->n_fkw] = i;
+			c->fkw[2 * c->n_fkw++ + 1] = n;
 		}
 	}
+	c->n_names = nn;
 	for (size_t f = 0; f < c->n_fkw; f++) {
 		size_t i = c->fkw[2 * f];
 
@@ -1781,10 +1789,17 @@ static uint32_t hname_ci(const unsigned char *s, size_t n)
 static bool same_name(const struct ctx *c, size_t a, size_t b)
 {
 	size_t la, lb;
-	const unsigned char *na = ronda_php_tok_name(c->s, &c->t[a], &la);
-	const unsigned char *nb = ronda_php_tok_name(c->s, &c->t[b], &lb);
+	const unsigned char *na, *nb;
 
-	if (c->t[a].type != c->t[b].type || la != lb)
+	/* one type: the names of IDENTs and VARIABLEs differ in length as
+	 * the tokens do (the other types have empty names) */
+	if (c->t[a].type != c->t[b].type ||
+	    ((c->t[a].type == RONDA_PHP_IDENT || c->t[a].type == RONDA_PHP_VARIABLE) &&
+	     c->t[a].len != c->t[b].len))
+		return false;
+	na = ronda_php_tok_name(c->s, &c->t[a], &la);
+	nb = ronda_php_tok_name(c->s, &c->t[b], &lb);
+	if (la != lb)
 		return false;
 	for (size_t k = 0; k < la; k++) {
 		unsigned char x = na[k], y = nb[k];
@@ -2180,11 +2195,23 @@ static struct fn *fn_of_scope(const struct ctx *c, size_t sc)
  * for that, once, on first need. */
 struct csite { uint32_t h, i; };
 
-static int cmp_csite(const void *a, const void *b)
+/* Sort cs[0..n) by (h, i), given in increasing i: a stable radix sort
+ * on h, a byte per pass (tmp: n entries). */
+static void sort_csites(struct csite *cs, struct csite *tmp, size_t n)
 {
-	const struct csite *x = a, *y = b;
+	for (unsigned shift = 0; shift < 32; shift += 8) {
+		uint32_t count[257] = { 0 };
 
-	return x->h < y->h ? -1 : x->h > y->h ? 1 : (x->i > y->i) - (x->i < y->i);
+		for (size_t x = 0; x < n; x++)
+			count[((cs[x].h >> shift) & 0xff) + 1]++;
+		if (count[((cs[0].h >> shift) & 0xff) + 1] == n)
+			continue;     /* one byte value: the order stays */
+		for (unsigned b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t x = 0; x < n; x++)
+			tmp[count[(cs[x].h >> shift) & 0xff]++] = cs[x];
+		memcpy(cs, tmp, n * sizeof(*cs));
+	}
 }
 
 static void find_sinkish(struct ctx *c)
@@ -2202,7 +2229,7 @@ static void find_sinkish(struct ctx *c)
 		free(work);
 		return;
 	}
-	cs = xmalloc((c->n_rsites + 1) * sizeof(*cs));
+	cs = xmalloc(2 * (c->n_rsites + 1) * sizeof(*cs));
 	for (size_t r = 0; r < c->n_rsites; r++) {
 		size_t i = c->rsites[r];
 
@@ -2211,7 +2238,8 @@ static void find_sinkish(struct ctx *c)
 			cs[n_cs++].i = (uint32_t)i;
 		}
 	}
-	qsort(cs, n_cs, sizeof(*cs), cmp_csite);
+	if (n_cs)
+		sort_csites(cs, cs + c->n_rsites + 1, n_cs);
 	while (n_work) {
 		const struct fn *g = &c->fns[work[--n_work]];
 		uint32_t h = fn_hash(c, g->name);
