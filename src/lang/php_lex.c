@@ -686,156 +686,242 @@ static NOINLINE bool lex_lt3(struct ronda_php_lexer *lx, struct ronda_php_tok *t
 	return lex_heredoc(lx, t, i) || lex_op(lx, t, i);
 }
 
-/* What the first byte of a token in code says: one jump, straight to the
- * code for that kind of token.  K_OP1 bytes are one-byte operators (or
- * bytes PHP has no use for, lexed the same way). */
-enum {
-	K_OP1, K_SP, K_ID, K_B, K_DIG, K_DOL, K_SQ, K_DQ, K_BT, K_HASH,
-	K_SLASH, K_LT, K_QM, K_PAR, K_DOT, K_STAR, K_GT, K_EQ, K_BANG, K_PLUS,
-	K_MINUS, K_COLON, K_AMP, K_PIPE, K_PCT, K_CARET,
-};
+/* The token functions: each lexes the token starting at s[i] (i < len, s[i]
+ * of its kind) into *t, moves lx->pos past it and returns true.  They are
+ * small leaf functions, or tail-call a helper above: the dispatch in
+ * ronda_php_lex_next() is one indirect jump and nothing returns through it,
+ * so no registers are saved per token. */
+typedef bool lex_fn(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i);
+static lex_fn tok_space;
+
+/* the byte after s[i], 0 at the end */
+#define NEXT1(lx, i) ((i) + 1 < (lx)->len ? (unsigned)(lx)->src[(i) + 1] : 0u)
+#define NEXT2(lx, i) ((i) + 2 < (lx)->len ? (unsigned)(lx)->src[(i) + 2] : 0u)
+
+static bool tok_ident(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	size_t j = skip_ident(lx->src, i + 1, lx->len);
+
+	put(t, i, j - i, RONDA_PHP_IDENT, 0, 0);
+	lx->pos = j;
+	return true;
+}
+
+static bool tok_b(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i);
+
+	if (b == '\'' || b == '"')   /* b'...', b"...": binary strings */
+		return lex_quoted(lx, t, i, i + 2, (unsigned char)b);
+	return tok_ident(lx, t, i);
+}
+
+static bool tok_var(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	size_t j;
+
+	if (!is_ident_start((unsigned char)NEXT1(lx, i)))
+		return put_op(lx, t, i, '$', 0, 0, 1);
+	j = skip_ident(lx->src, i + 2, lx->len);
+	put(t, i, j - i, RONDA_PHP_VARIABLE, 0, 0);
+	lx->pos = j;
+	return true;
+}
+
+/* one digit ends a number when no name byte or '.' follows */
+static bool tok_digit(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i);
+
+	if (is_ident((unsigned char)b) || b == '.')
+		return lex_number(lx, t, i);
+	put(t, i, 1, RONDA_PHP_NUMBER, 0, 0);
+	lx->pos = i + 1;
+	return true;
+}
+
+/* a body without a backslash ends at the next quote */
+static bool tok_sq(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	size_t j = skip_quoted(lx->src, i + 1, lx->len, '\'', false);
+
+	if (j >= lx->len || lx->src[j] != '\'')
+		return lex_quoted(lx, t, i, j, '\'');
+	put(t, i, j + 1 - i, RONDA_PHP_STRING, 0, 0);
+	lx->pos = j + 1;
+	return true;
+}
+
+/* and without '$' or '{' either, when it interpolates */
+static bool tok_dq(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	size_t j = skip_quoted(lx->src, i + 1, lx->len, '"', true);
+
+	if (j >= lx->len || lx->src[j] != '"')
+		return lex_quoted(lx, t, i, j, '"');
+	put(t, i, j + 1 - i, RONDA_PHP_DQSTRING, 0, 0);
+	lx->pos = j + 1;
+	return true;
+}
+
+static bool tok_bt(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	return lex_quoted(lx, t, i, i + 1, '`');
+}
+
+static bool tok_op1(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	return put_op(lx, t, i, lx->src[i], 0, 0, 1);
+}
+
+static bool tok_par(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	if (cls[NEXT1(lx, i)] & C_CAST)
+		return lex_paren(lx, t, i);
+	return put_op(lx, t, i, '(', 0, 0, 1);
+}
+
+/* '#' starts a comment unless it is "#[" (an attribute) */
+static bool tok_hash(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	if (NEXT1(lx, i) == '[')
+		return put_op(lx, t, i, '#', '[', 0, 2);
+	lx->pos = i;
+	return lex_after_trivia(lx, t);
+}
+
+static bool tok_slash(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i);
+
+	if (b == '/' || b == '*') {
+		lx->pos = i;
+		return lex_after_trivia(lx, t);
+	}
+	return put_op(lx, t, i, '/', b, 0, op_len('/', b, 0));
+}
+
+static bool tok_qm(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i), c2;
+
+	if (b == '>')
+		return lex_close(lx, t, i);
+	c2 = NEXT2(lx, i);
+	return put_op(lx, t, i, '?', b, c2, op_len('?', b, c2));
+}
+
+static bool tok_dot(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i), c2;
+
+	if (b >= '0' && b <= '9')
+		return lex_number(lx, t, i);
+	c2 = NEXT2(lx, i);
+	return put_op(lx, t, i, '.', b, c2, op_len('.', b, c2));
+}
+
+static bool tok_lt(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	unsigned b = NEXT1(lx, i), c2 = NEXT2(lx, i);
+
+	if (b == '<' && c2 == '<' && lx->len - i >= 4)
+		return lex_lt3(lx, t, i);
+	return put_op(lx, t, i, '<', b, c2, op_len('<', b, c2));
+}
+
+#define TOK_OP(name, ch) \
+	static bool name(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i) \
+	{ \
+		unsigned b = NEXT1(lx, i), c2 = NEXT2(lx, i); \
+		return put_op(lx, t, i, ch, b, c2, op_len(ch, b, c2)); \
+	}
+TOK_OP(tok_star, '*')
+TOK_OP(tok_gt, '>')
+TOK_OP(tok_eq, '=')
+TOK_OP(tok_bang, '!')
+TOK_OP(tok_plus, '+')
+TOK_OP(tok_minus, '-')
+TOK_OP(tok_colon, ':')
+TOK_OP(tok_amp, '&')
+TOK_OP(tok_pipe, '|')
+TOK_OP(tok_pct, '%')
+TOK_OP(tok_caret, '^')
+#undef TOK_OP
+#undef NEXT1
+#undef NEXT2
 
 #define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-static const unsigned char kind[256] = {
-	/* 0x00 */ K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_SP, K_SP, K_SP, K_SP, K_SP, K_OP1, K_OP1,
-	/* 0x10 */ K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1, K_OP1,
-	/* 0x20 */ K_SP, K_BANG, K_DQ, K_HASH, K_DOL, K_PCT, K_AMP, K_SQ, K_PAR, K_OP1, K_STAR, K_PLUS, K_OP1, K_MINUS, K_DOT, K_SLASH,
-	/* 0x30 */ K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_DIG, K_COLON, K_OP1, K_LT, K_EQ, K_GT, K_QM,
-	/* 0x40 */ K_OP1, K_ID, K_B, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID,
-	/* 0x50 */ K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_OP1, K_OP1, K_OP1, K_CARET, K_ID,
-	/* 0x60 */ K_BT, K_ID, K_B, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID,
-	/* 0x70 */ K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_ID, K_OP1, K_PIPE, K_OP1, K_OP1, K_OP1,
-	/* 0x80 */ R16(K_ID), R16(K_ID), R16(K_ID), R16(K_ID),
-	/* 0xc0 */ R16(K_ID), R16(K_ID), R16(K_ID), R16(K_ID),
+static lex_fn *const first_fn[256] = {
+	/* 0x00 */
+		tok_op1, tok_op1, tok_op1, tok_op1,
+		tok_op1, tok_op1, tok_op1, tok_op1,
+		tok_op1, tok_space, tok_space, tok_space,
+		tok_space, tok_space, tok_op1, tok_op1,
+	/* 0x10 */
+		tok_op1, tok_op1, tok_op1, tok_op1,
+		tok_op1, tok_op1, tok_op1, tok_op1,
+		tok_op1, tok_op1, tok_op1, tok_op1,
+		tok_op1, tok_op1, tok_op1, tok_op1,
+	/* 0x20 */
+		tok_space, tok_bang, tok_dq, tok_hash,
+		tok_var, tok_pct, tok_amp, tok_sq,
+		tok_par, tok_op1, tok_star, tok_plus,
+		tok_op1, tok_minus, tok_dot, tok_slash,
+	/* 0x30 */
+		tok_digit, tok_digit, tok_digit, tok_digit,
+		tok_digit, tok_digit, tok_digit, tok_digit,
+		tok_digit, tok_digit, tok_colon, tok_op1,
+		tok_lt, tok_eq, tok_gt, tok_qm,
+	/* 0x40 */
+		tok_op1, tok_ident, tok_b, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+	/* 0x50 */
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_op1,
+		tok_op1, tok_op1, tok_caret, tok_ident,
+	/* 0x60 */
+		tok_bt, tok_ident, tok_b, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+	/* 0x70 */
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_ident,
+		tok_ident, tok_ident, tok_ident, tok_op1,
+		tok_pipe, tok_op1, tok_op1, tok_op1,
+	/* 0x80 */ R16(tok_ident), R16(tok_ident), R16(tok_ident), R16(tok_ident),
+	/* 0xc0 */ R16(tok_ident), R16(tok_ident), R16(tok_ident), R16(tok_ident),
 };
 #undef R16
 
-/* The hot path: whitespace, names, variables, operators, plain strings
- * and one-digit numbers here; every other token is finished by one of the
- * helpers above, tail-called (no call returns here, so few registers are
- * saved per token).  Whitespace is skipped before the one switch, not by
- * looping back to it: a loop makes the compiler keep the tables' addresses
- * in saved registers. */
+/* Whitespace: skip it and lex the token after it (which does not start
+ * with whitespace, so this does not come back here). */
+static bool tok_space(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	i = skip_space(lx->src, i + 1, lx->len);
+	if (i >= lx->len) {
+		put(t, i, 0, RONDA_PHP_EOF, 0, 0);
+		lx->pos = i;
+		return false;
+	}
+	return first_fn[lx->src[i]](lx, t, i);
+}
+
 bool ronda_php_lex_next(struct ronda_php_lexer *lx, struct ronda_php_tok *t)
 {
-	const unsigned char *s = lx->src;
-	size_t n = lx->len, i = lx->pos, j;
-	unsigned c, k, b, c2;
+	size_t i = lx->pos;
 
 	if (!lx->in_code)
 		return lex_html(lx, t);
-	if (i >= n)
-		goto eof;
-	c = s[i];
-	k = kind[c];
-	if (k == K_SP) {
-		i = skip_space(s, i + 1, n);
-		if (i >= n)
-			goto eof;
-		c = s[i];
-		k = kind[c];
+	if (i >= lx->len) {
+		put(t, i, 0, RONDA_PHP_EOF, 0, 0);
+		return false;
 	}
-#define NEXT1() (b = i + 1 < n ? s[i + 1] : 0)
-#define NEXT2() (c2 = i + 2 < n ? s[i + 2] : 0)
-	switch (k) {
-	case K_B:
-		if (NEXT1() == '\'' || b == '"')
-			return lex_quoted(lx, t, i, i + 2, (unsigned char)b);
-		/* fall through */
-	case K_ID:
-		j = skip_ident(s, i + 1, n);
-		put(t, i, j - i, RONDA_PHP_IDENT, 0, 0);
-		lx->pos = j;
-		return true;
-	case K_DOL:
-		if (!is_ident_start((unsigned char)NEXT1()))
-			return put_op(lx, t, i, c, 0, 0, 1);
-		j = skip_ident(s, i + 2, n);
-		put(t, i, j - i, RONDA_PHP_VARIABLE, 0, 0);
-		lx->pos = j;
-		return true;
-	case K_DIG:   /* one digit ends a number when no name byte or '.' follows */
-		if (is_ident((unsigned char)NEXT1()) || b == '.')
-			return lex_number(lx, t, i);
-		put(t, i, 1, RONDA_PHP_NUMBER, 0, 0);
-		lx->pos = i + 1;
-		return true;
-	case K_SQ:   /* a body without a backslash ends at the next quote */
-		j = skip_quoted(s, i + 1, n, '\'', false);
-		if (j >= n || s[j] != '\'')
-			return lex_quoted(lx, t, i, j, '\'');
-		put(t, i, j + 1 - i, RONDA_PHP_STRING, 0, 0);
-		lx->pos = j + 1;
-		return true;
-	case K_DQ:   /* and without '$' or '{' either, when it interpolates */
-		j = skip_quoted(s, i + 1, n, '"', true);
-		if (j >= n || s[j] != '"')
-			return lex_quoted(lx, t, i, j, '"');
-		put(t, i, j + 1 - i, RONDA_PHP_DQSTRING, 0, 0);
-		lx->pos = j + 1;
-		return true;
-	case K_BT:
-		return lex_quoted(lx, t, i, i + 1, (unsigned char)c);
-	case K_OP1:
-		return put_op(lx, t, i, c, 0, 0, 1);
-	case K_PAR:
-		if (cls[NEXT1()] & C_CAST)
-			return lex_paren(lx, t, i);
-		return put_op(lx, t, i, c, 0, 0, 1);
-	case K_HASH:
-		if (NEXT1() == '[')
-			return put_op(lx, t, i, c, b, 0, 2);
-		lx->pos = i;
-		return lex_after_trivia(lx, t);
-	case K_SLASH:
-		if (NEXT1() == '/' || b == '*') {
-			lx->pos = i;
-			return lex_after_trivia(lx, t);
-		}
-		return put_op(lx, t, i, c, b, 0, op_len('/', b, 0));
-	case K_QM:
-		if (NEXT1() == '>')
-			return lex_close(lx, t, i);
-		NEXT2();
-		return put_op(lx, t, i, c, b, c2, op_len('?', b, c2));
-	case K_DOT:
-		if (NEXT1() >= '0' && b <= '9')
-			return lex_number(lx, t, i);
-		NEXT2();
-		return put_op(lx, t, i, c, b, c2, op_len('.', b, c2));
-	case K_LT:
-		NEXT1();
-		NEXT2();
-		if (b == '<' && c2 == '<' && n - i >= 4)
-			return lex_lt3(lx, t, i);
-		return put_op(lx, t, i, c, b, c2, op_len('<', b, c2));
-#define OP_CASE(kd, ch) \
-	case kd: \
-		NEXT1(); \
-		NEXT2(); \
-		return put_op(lx, t, i, c, b, c2, op_len(ch, b, c2))
-	OP_CASE(K_STAR, '*');
-	OP_CASE(K_GT, '>');
-	OP_CASE(K_EQ, '=');
-	OP_CASE(K_BANG, '!');
-	OP_CASE(K_PLUS, '+');
-	OP_CASE(K_MINUS, '-');
-	OP_CASE(K_COLON, ':');
-	OP_CASE(K_AMP, '&');
-	OP_CASE(K_PIPE, '|');
-	OP_CASE(K_PCT, '%');
-	OP_CASE(K_CARET, '^');
-#undef OP_CASE
-#undef NEXT1
-#undef NEXT2
-	case K_SP:   /* skip_space() went past every one */
-	default:     /* kind[] holds nothing else */
-		__builtin_unreachable();
-	}
-eof:
-	put(t, i, 0, RONDA_PHP_EOF, 0, 0);
-	lx->pos = i;
-	return false;
+	return first_fn[lx->src[i]](lx, t, i);
 }
 
 const unsigned char *ronda_php_tok_name(const unsigned char *src,
