@@ -133,8 +133,12 @@ struct ronda_php_deob {
 	struct ronda_php_deob_limits lim;
 	const unsigned char *src;
 	size_t len;
-	struct ronda_php_tok *toks;
-	size_t n_toks, alloc_toks;
+	struct ronda_php_tok *toks;    /* own array (lexed or copied) */
+	size_t alloc_toks;
+	const struct ronda_php_tok *tv;   /* the tokens evaluated: toks, or
+					     a caller's list when they are a
+					     run of it (run_toks) */
+	size_t n_toks;
 	struct sym *syms[SYM_SLOTS];   /* allocated on first assignment */
 	unsigned n_syms;
 	struct ronda_php_blob *blobs;
@@ -571,7 +575,7 @@ static inline __attribute__((always_inline)) const struct ronda_php_tok *tok(str
 {
 	static const struct ronda_php_tok eof = { .type = RONDA_PHP_EOF };
 
-	return i < d->n_toks ? &d->toks[i] : &eof;
+	return i < d->n_toks ? &d->tv[i] : &eof;
 }
 
 static inline __attribute__((always_inline)) bool is_op(struct ronda_php_deob *d, size_t i, const char *op)
@@ -2090,7 +2094,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 		val_take(&copy, &v);
 		sym_set(d, name, nl, &copy);
 	}
-	consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_NONE);
+	consider(d, &v, d->tv[i].off, RONDA_PHP_SINK_NONE);
 	val_release(&v);
 	val_release(&key);
 	free(owned);
@@ -2108,7 +2112,7 @@ static bool root_sink(struct ronda_php_deob *d, size_t *ip)
 	j = i + 2;
 	if (in_list_word(d, i, eval_sinks)) {
 		if (eval_expr(d, &j, &v)) {
-			consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_EVAL);
+			consider(d, &v, d->tv[i].off, RONDA_PHP_SINK_EVAL);
 			val_release(&v);
 			*ip = j;
 			return true;
@@ -2128,7 +2132,7 @@ static bool root_sink(struct ronda_php_deob *d, size_t *ip)
 		val_release(&first);
 		j++;
 		if (eval_expr(d, &j, &v)) {
-			consider(d, &v, d->toks[i].off, RONDA_PHP_SINK_EVAL);
+			consider(d, &v, d->tv[i].off, RONDA_PHP_SINK_EVAL);
 			val_release(&v);
 			*ip = j;
 			return true;
@@ -2144,7 +2148,7 @@ static void root_call(struct ronda_php_deob *d, size_t *ip)
 
 	if (eval_expr(d, &j, &v)) {
 		enum ronda_php_sink sink = RONDA_PHP_SINK_NONE;
-		consider(d, &v, d->toks[*ip].off, sink);
+		consider(d, &v, d->tv[*ip].off, sink);
 		val_release(&v);
 		*ip = j;
 		return;
@@ -2169,6 +2173,7 @@ static void reset(struct ronda_php_deob *d)
 		free(d->blobs[k].data);
 	d->n_blobs = 0;
 	d->n_toks = 0;
+	d->tv = d->toks;
 	d->total = d->steps = 0;
 	d->depth = 0;
 	d->truncated = false;
@@ -2285,37 +2290,70 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 					sizeof(*d->toks));
 		slot = &d->toks[d->n_toks];
 		if (!ronda_php_lex_next(&lx, slot))
-			return evaluate(d, 0);
+			break;
 		if (slot->type != RONDA_PHP_INLINE_HTML &&
 		    slot->type != RONDA_PHP_OPEN_TAG)
 			d->n_toks++;
 	}
+	d->tv = d->toks;
+	if (d->n_toks < d->lim.max_tokens)
+		return evaluate(d, 0);
 	while (ronda_php_lex_next(&lx, &t))
 		if (t.type != RONDA_PHP_INLINE_HTML && t.type != RONDA_PHP_OPEN_TAG)
 			ring_push(d, &t, &ring);
 	return evaluate(d, ring);
 }
 
+static inline bool tok_kept(const struct ronda_php_tok *t)
+{
+	return t->type != RONDA_PHP_INLINE_HTML && t->type != RONDA_PHP_OPEN_TAG;
+}
+
 int ronda_php_deob_run_toks(struct ronda_php_deob *d, const void *src, size_t len,
 			    const struct ronda_php_tok *all, size_t n_all)
 {
-	size_t ring = 0;
+	size_t ring = 0, a = 0, b = n_all, k;
 
-	prepare(d, src, len);
-	for (size_t k = 0; k < n_all; k++) {
-		const struct ronda_php_tok *t = &all[k];
-
-		if (t->type == RONDA_PHP_INLINE_HTML || t->type == RONDA_PHP_OPEN_TAG)
-			continue;
-		if (d->n_toks >= d->lim.max_tokens) {
-			ring_push(d, t, &ring);
-			continue;
-		}
-		if (d->n_toks >= d->alloc_toks)
-			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
-					sizeof(*d->toks));
-		d->toks[d->n_toks++] = *t;
+	/* the tokens kept (all but inline HTML and open tags) are most
+	 * often one run of the list (a file that opens with <?php and never
+	 * leaves PHP): evaluated in place, not copied */
+	while (a < b && !tok_kept(&all[a]))
+		a++;
+	while (b > a && !tok_kept(&all[b - 1]))
+		b--;
+	for (k = a; k < b && tok_kept(&all[k]); k++)
+		;
+	if (k == b && b - a <= d->lim.max_tokens) {
+		reset(d);
+		d->src = src;
+		d->len = len;
+		d->tv = all + a;
+		d->n_toks = b - a;
+		return evaluate(d, 0);
 	}
+	prepare(d, src, len);
+	/* else copied run by run (all[a..k) is the first), past max_tokens
+	 * into the ring as before */
+	for (;;) {
+		size_t m = MIN(k - a, d->lim.max_tokens - d->n_toks);
+
+		if (m) {
+			if (d->n_toks + m > d->alloc_toks)
+				d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + m,
+						sizeof(*d->toks));
+			memcpy(d->toks + d->n_toks, all + a, m * sizeof(*d->toks));
+			d->n_toks += m;
+		}
+		for (a += m; a < k; a++)
+			ring_push(d, &all[a], &ring);
+		while (a < b && !tok_kept(&all[a]))
+			a++;
+		if (a == b)
+			break;
+		for (k = a; k < b && tok_kept(&all[k]); k++)
+			;
+	}
+	d->tv = d->toks;
 	return evaluate(d, ring);
 }
 
@@ -2339,7 +2377,7 @@ static int evaluate(struct ronda_php_deob *d, size_t ring)
 			size_t room = d->steps <= d->lim.max_steps ?
 				      d->lim.max_steps - d->steps + 1 : 0;
 			size_t end = d->n_toks - i > room ? i + room : d->n_toks, j;
-			const struct ronda_php_tok *toks = d->toks;
+			const struct ronda_php_tok *toks = d->tv;
 
 			for (j = i; j < end; j++) {
 				const struct ronda_php_tok *x = &toks[j];
@@ -2402,7 +2440,7 @@ const struct ronda_php_tok *ronda_php_deob_tokens(const struct ronda_php_deob *d
 						  size_t *n)
 {
 	*n = d->n_toks;
-	return d->toks;
+	return d->tv;
 }
 
 bool ronda_php_deob_truncated(const struct ronda_php_deob *d)

@@ -93,7 +93,9 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 /* The same from tokens already lexed: all[0..n_all) must be the complete
  * token stream of src (as ronda_php_lex_next() gives it, open tags and
  * inline HTML included), so a token list shared by several detectors is
- * not lexed twice.  Results are identical to ronda_php_deob_run(). */
+ * not lexed twice.  Results are identical to ronda_php_deob_run().  The
+ * tokens handed back (ronda_php_deob_tokens) and read by eval_at may be
+ * all's own: all must stay valid until the next run or free. */
 int ronda_php_deob_run_toks(struct ronda_php_deob *d, const void *src, size_t len,
 			    const struct ronda_php_tok *all, size_t n_all);
 
