@@ -414,6 +414,112 @@ static void test_linear(void **state)
 	free(buf);
 }
 
+/* Operators and one-byte tokens at every position the lexer special-cases:
+ * every first byte that is not the start of another kind of token,
+ * followed by bytes that extend some operator, or by the end of the input.
+ * Reference: PHP's operator list, longest match. */
+static const char *const php_ops[] = {
+	"<=>", "**=", "...", "<<=", ">>=", "===", "!==", "?\?=", "?->",
+	"**", "++", "--", "->", "=>", "::", "==", "!=", "<>", "<=", ">=",
+	"&&", "||", "??", "+=", "-=", "*=", "/=", ".=", "%=", "&=", "|=",
+	"^=", "<<", ">>", "#[",
+};
+
+static size_t ref_op_len(const unsigned char *p, size_t left)
+{
+	size_t best = 1;
+
+	for (size_t k = 0; k < ARRAY_SIZE(php_ops); k++) {
+		size_t l = strlen(php_ops[k]);
+		if (l > best && l <= left && memcmp(p, php_ops[k], l) == 0)
+			best = l;
+	}
+	return best;
+}
+
+static void test_operators(void **state)
+{
+	static const char follow[] = "=<>*.?-+&|:!/%^#[$a1 \0";
+	unsigned char buf[4];
+
+	(void)state;
+	for (unsigned c = 0; c < 256; c++) {
+		/* bytes starting names, numbers, strings, variables,
+		 * whitespace and casts are tested elsewhere */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+		    c >= 0x80 || (c >= '0' && c <= '9') ||
+		    (c != 0 && strchr("'\"`$ \t\n\r\v\f(", (int)c)))
+			continue;
+		/* follow[] ends with an explicit NUL byte (a one-byte operator
+		 * of its own); len cuts the input after 1, 2 or 3 bytes */
+		for (size_t a = 0; a < sizeof(follow) - 1; a++) {
+			for (size_t b = 0; b < sizeof(follow) - 1; b++) {
+				for (size_t len = 1; len <= 3; len++) {
+					struct ronda_php_lexer lx;
+					struct ronda_php_tok t;
+					size_t want;
+
+					buf[0] = (unsigned char)c;
+					buf[1] = (unsigned char)follow[a];
+					buf[2] = (unsigned char)follow[b];
+					if ((c == '#' && !(len > 1 && buf[1] == '[')) ||
+					    (c == '/' && len > 1 && (buf[1] == '/' || buf[1] == '*')) ||
+					    (c == '.' && len > 1 && buf[1] >= '0' && buf[1] <= '9') ||
+					    (c == '?' && len > 1 && buf[1] == '>') ||
+					    (c == '<' && len > 2 && buf[1] == '<' && buf[2] == '<'))
+						continue;   /* comment, number, close tag, heredoc */
+					ronda_php_lex_init(&lx, buf, len, RONDA_PHP_LEX_CODE);
+					assert_true(ronda_php_lex_next(&lx, &t));
+					want = ref_op_len(buf, len);
+					assert_int_equal(t.type, RONDA_PHP_OP);
+					assert_int_equal(t.off, 0);
+					assert_int_equal(t.len, want);
+					assert_int_equal(t.flags, 0);
+					assert_memory_equal(t.op, buf, want);
+					for (size_t k = want; k < sizeof(t.op); k++)
+						assert_int_equal(t.op[k], 0);
+					assert_int_equal(lx.pos, want);
+				}
+			}
+		}
+	}
+}
+
+/* Casts: the type name after '(' and blanks, at most 7 letters, any case;
+ * anything longer, unknown or unclosed is the operator '('.  One-digit
+ * numbers end at anything but a name byte or '.'. */
+static void test_casts_and_digits(void **state)
+{
+	static const struct { const char *src; enum ronda_php_tok_type type; unsigned len; } cases[] = {
+		{ "(int)", RONDA_PHP_CAST, 5 }, { "( Integer\t)", RONDA_PHP_CAST, 11 },
+		{ "(BOOLEAN)x", RONDA_PHP_CAST, 9 }, { "(\tunset )", RONDA_PHP_CAST, 9 },
+		{ "(integers)", RONDA_PHP_OP, 1 }, { "(abcdefgh)", RONDA_PHP_OP, 1 },
+		{ "(int", RONDA_PHP_OP, 1 }, { "(int x)", RONDA_PHP_OP, 1 },
+		{ "(in)", RONDA_PHP_OP, 1 }, { "(", RONDA_PHP_OP, 1 }, { "( ", RONDA_PHP_OP, 1 },
+		{ "(1nt)", RONDA_PHP_OP, 1 }, { "(string)", RONDA_PHP_CAST, 8 },
+		{ "7", RONDA_PHP_NUMBER, 1 }, { "7;", RONDA_PHP_NUMBER, 1 },
+		{ "7.5", RONDA_PHP_NUMBER, 3 }, { "7..", RONDA_PHP_NUMBER, 1 },
+		{ "7e3", RONDA_PHP_NUMBER, 3 }, { "7_0", RONDA_PHP_NUMBER, 3 },
+		{ "7x", RONDA_PHP_NUMBER, 1 }, { "0x1f", RONDA_PHP_NUMBER, 4 },
+		{ "7\xc3", RONDA_PHP_NUMBER, 1 },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		struct ronda_php_lexer lx;
+		struct ronda_php_tok t;
+
+		ronda_php_lex_init(&lx, cases[k].src, strlen(cases[k].src), RONDA_PHP_LEX_CODE);
+		assert_true(ronda_php_lex_next(&lx, &t));
+		if (t.type != cases[k].type || t.len != cases[k].len)
+			fail_msg("'%s': %s len %u, want %s len %u", cases[k].src,
+				 ronda_php_tok_type_name(t.type), t.len,
+				 ronda_php_tok_type_name(cases[k].type), cases[k].len);
+		if (t.type != RONDA_PHP_OP)
+			assert_memory_equal(t.op, "\0\0\0\0", 4);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +531,8 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_quoted_runs),
 		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_operators),
+		cmocka_unit_test(test_casts_and_digits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
