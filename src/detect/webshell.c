@@ -210,6 +210,7 @@ struct fn {
 #define PROP_SCOPE   ((size_t)-2)   /* taint key scope of $this->x, self::$x */
 #define TAINT_MAX    8192
 #define STMT_MAX     4096
+#define MARK_STAMPS  1024      /* a power of two, at most 4096 */
 
 struct taint {
 	const unsigned char *name;
@@ -290,6 +291,18 @@ struct ctx {
 	size_t n_rsites, alloc_rsites;
 	bool marking;               /* a propagation pass: note reads */
 	uint64_t rmark[64];         /* variables read in this pass, by hash */
+	/* what lets a later pass of a propagation loop skip a site
+	 * (propagate_in()): a stamp per taint change, the last one by mark
+	 * (rmark bit number) and of what all sites test (extract(), whether
+	 * any property or file-level variable is tainted); per site the stamp
+	 * when it was last worked out and the marks it made then */
+	uint32_t epoch, global_stamp;
+	uint32_t *mark_stamp;       /* MARK_STAMPS by mark % MARK_STAMPS, from
+				       the first change (0: none) */
+	uint32_t *site_epoch, *site_marks, *site_n_marks;   /* by site */
+	uint16_t *marks;            /* rmark bit numbers, n_marks of alloc_marks */
+	size_t n_marks, alloc_marks;
+	bool recording;             /* note marks in marks[] */
 };
 
 static inline __attribute__((always_inline)) const struct ronda_php_tok *tk(const struct ctx *c, size_t i)
@@ -497,8 +510,15 @@ static struct taint *taint_slot(struct ctx *c, size_t scope,
 {
 	uint32_t h = hname(name, len) ^ (uint32_t)(scope * 2654435761u);
 
-	if (!create && c->marking)
+	if (!create && c->marking) {
 		c->rmark[(h >> 6) & 63] |= 1ull << (h & 63);
+		if (c->recording) {
+			if (c->n_marks >= c->alloc_marks)
+				c->marks = xgrow(c->marks, &c->alloc_marks, c->n_marks + 1,
+						 sizeof(*c->marks));
+			c->marks[c->n_marks++] = (uint16_t)(h & 4095);
+		}
+	}
 	if (!c->taint_idx) {
 		if (!create)
 			return NULL;
@@ -1231,6 +1251,10 @@ static bool mark_live(struct ctx *c)
 			c->live[sc] = true;
 	}
 	c->live[0] = any;
+	/* propagate_in()'s records (written before they are read) */
+	c->site_epoch = xmalloc(3 * (c->n_sites + 1) * sizeof(*c->site_epoch));
+	c->site_marks = c->site_epoch + c->n_sites + 1;
+	c->site_n_marks = c->site_marks + c->n_sites + 1;
 	return any;
 }
 
@@ -1246,13 +1270,22 @@ static void taint_key(struct ctx *c, size_t sc, const unsigned char *nm, size_t 
 	e = taint_slot(c, sc, nm, len, true);
 	if (!e || (e->bits | bits) == e->bits)
 		return;
-	if (!e->bits)
+	if (!e->bits && (sc == PROP_SCOPE || sc == 0)) {
 		c->n_props += sc == PROP_SCOPE, c->n_top += sc == 0;
+		c->global_stamp = c->epoch + 1;
+	}
 	if ((sc == PROP_SCOPE || sc == 0) && !(e->bits & (T_REQUEST | T_FILES)) &&
 	    (bits & (T_REQUEST | T_FILES)))
 		c->n_req_keys++;
 	if (sc == PROP_SCOPE || sc == 0)
 		c->keys_changed = true;
+	{
+		uint32_t h = hname(nm, len) ^ (uint32_t)(sc * 2654435761u);
+
+		if (!c->mark_stamp)
+			c->mark_stamp = xcalloc(MARK_STAMPS, sizeof(*c->mark_stamp));
+		c->mark_stamp[h & (MARK_STAMPS - 1)] = ++c->epoch;
+	}
 	e->bits |= bits;
 	e->gen = c->round;
 	if (!e->src[0] && src)
@@ -1303,9 +1336,127 @@ static inline bool skip_scope(const struct ctx *c, size_t *i, size_t sc)
 	return true;
 }
 
+/* The assignment (or foreach, global, extract) at site i: taint what it
+ * sets; *changed as propagate_in() says. */
+static void propagate_site(struct ctx *c, size_t i, bool *changed)
+{
+	const struct ronda_php_tok *t = &c->t[i];
+
+	if (t->type == RONDA_PHP_VARIABLE && (this_prop(c, i) ||
+					      (i > 0 && op(c, i - 1, "::")) ||
+					      (c->has_globals && t->len == 8 &&
+					       globals_key(c, i, &(size_t){ 0 })))) {
+		/* $this->x = ..., self::$x = ..., $GLOBALS['x'] = ... */
+		size_t p = this_prop(c, i), j = p ? p + 1 : i + 1, e, len = 0, ksc;
+		const unsigned char *nm;
+		char src[48] = "";
+		unsigned bits;
+
+		if (p) {
+			nm = ronda_php_tok_name(c->s, &c->t[p], &len);
+			ksc = PROP_SCOPE;
+		} else if (op(c, i - 1, "::")) {
+			nm = ronda_php_tok_name(c->s, t, &len);
+			ksc = PROP_SCOPE;
+		} else {
+			nm = globals_key(c, i, &len);
+			ksc = 0;
+			j = i + 4;
+		}
+		while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
+			j = c->match[j] + 1;
+		if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
+			return;
+		e = stmt_end(c, j + 1);
+		bits = region_taint(c, j + 1, e, src, sizeof(src));
+		taint_key(c, ksc, nm, len, bits, src, changed);
+	} else if (c->has_globals && t->type == RONDA_PHP_IDENT && t->len == 6 &&
+		   word(c, i, "global") && c->n_top) {
+		/* global $a, $b: the file-level variables in this scope */
+		for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";"); k++) {
+			size_t len;
+			const unsigned char *nm;
+			struct taint *top;
+
+			if (c->t[k].type != RONDA_PHP_VARIABLE)
+				continue;
+			nm = ronda_php_tok_name(c->s, &c->t[k], &len);
+			if ((top = taint_slot(c, 0, nm, len, false)) != NULL && top->bits) {
+				char src[48];
+
+				ronda_strlcpy(src, top->src, sizeof(src));
+				taint_var(c, k, top->bits, src, changed);
+			}
+		}
+	} else if (t->type == RONDA_PHP_VARIABLE &&
+	    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
+		size_t j = i + 1, e;
+		char src[48] = "";
+		unsigned bits;
+
+		bool elem = false;
+
+		while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n) {
+			j = c->match[j] + 1;
+			elem = true;
+		}
+		if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
+			return;
+		e = stmt_end(c, j + 1);
+		bits = region_taint(c, j + 1, e, src, sizeof(src));
+		if (elem && (bits & T_INPUT))
+			bits = (bits & ~T_INPUT) | T_ELEM;
+		taint_var(c, i, bits, src, changed);
+	} else if (word(c, i, "foreach") && op(c, i + 1, "(") && c->match[i + 1] < c->n) {
+		size_t close = c->match[i + 1], as = i + 2;
+		char src[48] = "";
+		unsigned bits;
+
+		while (as < close && !word(c, as, "as"))
+			as++;
+		bits = region_taint(c, i + 2, as, src, sizeof(src));
+		for (size_t k = as; k < close; k++)
+			if (c->t[k].type == RONDA_PHP_VARIABLE)
+				taint_var(c, k, bits, src, changed);
+	} else if ((word(c, i, "extract") || word(c, i, "parse_str") ||
+		    word(c, i, "import_request_variables")) &&
+		   op(c, i + 1, "(") && c->match[i + 1] < c->n && !c->extract_input) {
+		/* only forms that create variables from the request itself:
+		 * extract($_POST), one-argument parse_str($_SERVER['QUERY_STRING']) */
+		size_t st[3], en[3], na = split_args(c, i + 1, st, en, 3);
+		bool direct = false;
+
+		for (size_t k = na ? st[0] : 0; na && k < en[0]; k++)
+			if (c->t[k].type == RONDA_PHP_VARIABLE &&
+			    (is_superglobal(c, k, "_get") || is_superglobal(c, k, "_post") ||
+			     is_superglobal(c, k, "_request") || is_superglobal(c, k, "_cookie") ||
+			     is_superglobal(c, k, "_server")))
+				direct = true;
+		if (direct && (!word(c, i, "parse_str") || na == 1) &&
+		    (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT)) {
+			*changed = true;
+			c->global_stamp = ++c->epoch;   /* extract() */
+			c->extract_input = true;
+			c->extract_scope = c->scope[i];
+		}
+	}
+}
+
 /* One pass of assignments over the sites in [from, to) of scope sc (or of
- * every live scope: ALL_LIVE); returns true if a taint changed. */
-static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
+ * every live scope: ALL_LIVE; of the dirty ones: DIRTY); returns true if
+ * a taint changed.  With `again` (a second or later pass of the same
+ * loop, over the same sites), a site is not worked out again when
+ * nothing it can read changed since it last was: it would compute the
+ * same bits, already set, through the same reads, whose marks are put
+ * back from its record, so the pass ends with the same answer.  A site
+ * reads taint entries (each read leaves its mark), and tests the
+ * extract() state and whether any property or file-level variable is
+ * tainted; every change of an entry stamps its mark (mark_stamp; marks
+ * are shared by several names at worst, which only works out a site
+ * more), a change of the rest stamps everything (global_stamp).  The
+ * functions of the file that return input, the other thing a site reads,
+ * change only between loops (relive()). */
+static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc, bool again)
 {
 	bool changed = false;
 	size_t x = 0, hi = c->n_sites;
@@ -1320,109 +1471,35 @@ static bool propagate_in(struct ctx *c, size_t from, size_t to, size_t sc)
 	}
 	c->marking = true;
 	memset(c->rmark, 0, sizeof(c->rmark));
+	if (!again)
+		c->n_marks = 0;
+	if (again && !c->mark_stamp)   /* nothing changed at all */
+		c->mark_stamp = xcalloc(MARK_STAMPS, sizeof(*c->mark_stamp));
 	for (; x < c->n_sites && c->sites[x] < to; x++) {
 		size_t i = c->sites[x], s = c->scope[i];
-		const struct ronda_php_tok *t = &c->t[i];
+		size_t m0;
 
 		if (sc == ALL_LIVE ? !c->live[s] : sc == DIRTY ? !c->dirty[s] : s != sc)
 			continue;
-		if (t->type == RONDA_PHP_VARIABLE && (this_prop(c, i) ||
-						      (i > 0 && op(c, i - 1, "::")) ||
-						      (c->has_globals && t->len == 8 &&
-						       globals_key(c, i, &(size_t){ 0 })))) {
-			/* $this->x = ..., self::$x = ..., $GLOBALS['x'] = ... */
-			size_t p = this_prop(c, i), j = p ? p + 1 : i + 1, e, len = 0, ksc;
-			const unsigned char *nm;
-			char src[48] = "";
-			unsigned bits;
+		if (again && c->site_epoch[x] >= c->global_stamp) {
+			const uint16_t *mk = c->marks + c->site_marks[x];
+			uint32_t k, nm = c->site_n_marks[x], ep = c->site_epoch[x];
 
-			if (p) {
-				nm = ronda_php_tok_name(c->s, &c->t[p], &len);
-				ksc = PROP_SCOPE;
-			} else if (op(c, i - 1, "::")) {
-				nm = ronda_php_tok_name(c->s, t, &len);
-				ksc = PROP_SCOPE;
-			} else {
-				nm = globals_key(c, i, &len);
-				ksc = 0;
-				j = i + 4;
-			}
-			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n)
-				j = c->match[j] + 1;
-			if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
+			for (k = 0; k < nm && c->mark_stamp[mk[k] & (MARK_STAMPS - 1)] <= ep; k++)
+				;
+			if (k == nm) {    /* clean: its marks, as it would leave them */
+				for (k = 0; k < nm; k++)
+					c->rmark[mk[k] >> 6] |= 1ull << (mk[k] & 63);
 				continue;
-			e = stmt_end(c, j + 1);
-			bits = region_taint(c, j + 1, e, src, sizeof(src));
-			taint_key(c, ksc, nm, len, bits, src, &changed);
-		} else if (c->has_globals && t->type == RONDA_PHP_IDENT && t->len == 6 &&
-			   word(c, i, "global") && c->n_top) {
-			/* global $a, $b: the file-level variables in this scope */
-			for (size_t k = i + 1; k < c->n && k < i + 64 && !op(c, k, ";"); k++) {
-				size_t len;
-				const unsigned char *nm;
-				struct taint *top;
-
-				if (c->t[k].type != RONDA_PHP_VARIABLE)
-					continue;
-				nm = ronda_php_tok_name(c->s, &c->t[k], &len);
-				if ((top = taint_slot(c, 0, nm, len, false)) != NULL && top->bits) {
-					char src[48];
-
-					ronda_strlcpy(src, top->src, sizeof(src));
-					taint_var(c, k, top->bits, src, &changed);
-				}
-			}
-		} else if (t->type == RONDA_PHP_VARIABLE &&
-		    !(i > 0 && (op(c, i - 1, "->") || op(c, i - 1, "::") || op(c, i - 1, "$")))) {
-			size_t j = i + 1, e;
-			char src[48] = "";
-			unsigned bits;
-
-			bool elem = false;
-
-			while ((op(c, j, "[") || op(c, j, "{")) && c->match[j] < c->n) {
-				j = c->match[j] + 1;
-				elem = true;
-			}
-			if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
-				continue;
-			e = stmt_end(c, j + 1);
-			bits = region_taint(c, j + 1, e, src, sizeof(src));
-			if (elem && (bits & T_INPUT))
-				bits = (bits & ~T_INPUT) | T_ELEM;
-			taint_var(c, i, bits, src, &changed);
-		} else if (word(c, i, "foreach") && op(c, i + 1, "(") && c->match[i + 1] < c->n) {
-			size_t close = c->match[i + 1], as = i + 2;
-			char src[48] = "";
-			unsigned bits;
-
-			while (as < close && !word(c, as, "as"))
-				as++;
-			bits = region_taint(c, i + 2, as, src, sizeof(src));
-			for (size_t k = as; k < close; k++)
-				if (c->t[k].type == RONDA_PHP_VARIABLE)
-					taint_var(c, k, bits, src, &changed);
-		} else if ((word(c, i, "extract") || word(c, i, "parse_str") ||
-			    word(c, i, "import_request_variables")) &&
-			   op(c, i + 1, "(") && c->match[i + 1] < c->n && !c->extract_input) {
-			/* only forms that create variables from the request itself:
-			 * extract($_POST), one-argument parse_str($_SERVER['QUERY_STRING']) */
-			size_t st[3], en[3], na = split_args(c, i + 1, st, en, 3);
-			bool direct = false;
-
-			for (size_t k = na ? st[0] : 0; na && k < en[0]; k++)
-				if (c->t[k].type == RONDA_PHP_VARIABLE &&
-				    (is_superglobal(c, k, "_get") || is_superglobal(c, k, "_post") ||
-				     is_superglobal(c, k, "_request") || is_superglobal(c, k, "_cookie") ||
-				     is_superglobal(c, k, "_server")))
-					direct = true;
-			if (direct && (!word(c, i, "parse_str") || na == 1) &&
-			    (region_taint(c, st[0], en[0], NULL, 0) & T_INPUT)) {
-				changed = true;
-				c->extract_input = true;
-				c->extract_scope = c->scope[i];
 			}
 		}
+		c->site_epoch[x] = c->epoch;
+		m0 = c->n_marks;
+		c->recording = true;
+		propagate_site(c, i, &changed);
+		c->recording = false;
+		c->site_marks[x] = (uint32_t)m0;
+		c->site_n_marks[x] = (uint32_t)(c->n_marks - m0);
 	}
 	c->marking = false;
 	return changed;
@@ -2020,7 +2097,7 @@ static void summarise(struct ctx *c, struct fn *f, unsigned depth)
 		if (e)
 			e->bits |= T_PARAM0 << k;
 	}
-	for (int pass = 0; pass < 4 && propagate_in(c, sc, f->close, sc); pass++)
+	for (int pass = 0; pass < 4 && propagate_in(c, sc, f->close, sc, false); pass++)
 		;
 	for (size_t i = sc; i < f->close; i++) {
 		unsigned bits = 0, kind = 0;
@@ -2790,13 +2867,13 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 		     decoder_seen(&decoder, f) ||
 		     (ronda_hits_has(hits, P_URL) && ronda_hits_has(hits, P_FETCH))) &&
 		    (collect_fns(&c), mark_live(&c))) {
-			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE); pass++)
+			for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, ALL_LIVE, pass > 0); pass++)
 				;
 			/* calls of functions returning input, tainted properties
 			 * and globals read in other functions */
 			c.dirty = c.sinky + c.n + 1;   /* also in the free stack */
 			for (int round = 0; round < 3 && relive(&c); round++)
-				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, DIRTY); pass++)
+				for (int pass = 0; pass < 4 && propagate_in(&c, 0, c.n, DIRTY, pass > 0); pass++)
 					;
 		}
 		/* the body of an eval its parent reported: say it once */
@@ -2891,6 +2968,9 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 	free(c.cls);
 	free(c.sites);
 	free(c.rsites);
+	free(c.mark_stamp);
+	free(c.site_epoch);
+	free(c.marks);
 	free(c.fn_idx);
 	ronda_php_deob_free(c.deob);
 	return RONDA_OK;
