@@ -686,6 +686,64 @@ static bool eval_number(struct ronda_php_deob *d, size_t *i, struct val *out)
 	return true;
 }
 
+/* Binary operators, by binding (PHP 8: '*' '%' over '+' '-' over '.'
+ * over '^'); 0: not one the evaluator knows. */
+enum { L_NONE = 0, L_XOR, L_CAT, L_ADD, L_MUL };
+
+static inline unsigned bin_level(const struct ronda_php_tok *t)
+{
+	if (t->type != RONDA_PHP_OP || t->op[1])
+		return L_NONE;
+	switch (t->op[0]) {
+	case '*': case '%': return L_MUL;
+	case '+': case '-': return L_ADD;
+	case '.': return L_CAT;
+	case '^': return L_XOR;
+	default: return L_NONE;
+	}
+}
+
+/* A lone literal (a data table's element, a call's argument): a NUMBER,
+ * or a string not followed by '[' or '{' (those take the long way,
+ * eval_postfix), with no binary operator after it.  With depth + 1 <
+ * max_depth, eval_expr on it is eval_lone: what eval_binary > eval_unary
+ * > eval_primary would do with it, without descending (same depth checks,
+ * eval_unary's being depth + 1, same step charged). */
+static inline __attribute__((always_inline)) bool is_lone(struct ronda_php_deob *d, size_t i)
+{
+	const struct ronda_php_tok *t = tok(d, i), *nx = tok(d, i + 1);
+
+	return (t->type == RONDA_PHP_NUMBER ||
+		((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) &&
+		 !ronda_php_tok_op(nx, "[") && !ronda_php_tok_op(nx, "{"))) &&
+	       bin_level(nx) == L_NONE;
+}
+
+static inline __attribute__((always_inline)) bool eval_lone(struct ronda_php_deob *d, size_t *i,
+							   struct val *out)
+{
+	bool ok;
+
+	val_clear(out);
+	if (!budget(d))
+		return false;
+	ok = tok(d, *i)->type == RONDA_PHP_NUMBER ? eval_number(d, i, out) :
+						    eval_literal(d, i, out);
+	if (!ok)
+		val_clear(out);
+	return ok;
+}
+
+/* eval_expr, with the lone literal (a data table's keys and values)
+ * taken without the call. */
+static inline __attribute__((always_inline)) bool eval_elem(struct ronda_php_deob *d, size_t *i,
+							   struct val *out)
+{
+	if (d->depth + 1 < d->lim.max_depth && is_lone(d, *i))
+		return eval_lone(d, i, out);
+	return eval_expr(d, i, out);
+}
+
 /* Parse "( args )" into vals; *n set. */
 #define MAX_ARGS 4
 static bool eval_args(struct ronda_php_deob *d, size_t *i, struct val *args,
@@ -702,7 +760,7 @@ static bool eval_args(struct ronda_php_deob *d, size_t *i, struct val *args,
 	for (;;) {
 		if (*n >= MAX_ARGS)
 			return false;
-		if (!eval_expr(d, i, &args[*n]))
+		if (!eval_elem(d, i, &args[*n]))
 			return false;
 		(*n)++;
 		if (is_op(d, *i, ",")) {
@@ -883,13 +941,28 @@ static bool eval_array(struct ronda_php_deob *d, size_t *i, const char *close,
 	out->a = a;
 	while (!is_op(d, *i, close)) {
 		struct val k, v;
+		const struct ronda_php_tok *t = tok(d, *i), *nx = tok(d, *i + 1);
 
-		if (!eval_expr(d, i, &v))
+		/* a lone number (tables of numbers): what eval_expr's lone
+		 * literal path, merge_prov (nothing, for an int) and arr_set
+		 * do with it, without the calls */
+		if (t->type == RONDA_PHP_NUMBER && d->depth + 1 < d->lim.max_depth &&
+		    (ronda_php_tok_op(nx, ",") || ronda_php_tok_op(nx, close))) {
+			if (!budget(d) || !eval_number(d, i, &v))
+				goto fail;
+			arr_push(a, NULL, 0, 0, false, &v, NULL, false);
+			if (a->overflow)
+				goto fail;
+			if (nx->op[0] == ',')
+				(*i)++;
+			continue;
+		}
+		if (!eval_elem(d, i, &v))
 			goto fail;
 		if (is_op(d, *i, "=>")) {
 			(*i)++;
 			k = v;
-			if (!eval_expr(d, i, &v)) {
+			if (!eval_elem(d, i, &v)) {
 				val_release(&k);
 				goto fail;
 			}
@@ -1567,23 +1640,6 @@ static bool eval_unary(struct ronda_php_deob *d, size_t *i, struct val *out)
 	}
 }
 
-/* Binary operators, by binding (PHP 8: '*' '%' over '+' '-' over '.'
- * over '^'); 0: not one the evaluator knows. */
-enum { L_NONE = 0, L_XOR, L_CAT, L_ADD, L_MUL };
-
-static inline unsigned bin_level(const struct ronda_php_tok *t)
-{
-	if (t->type != RONDA_PHP_OP || t->op[1])
-		return L_NONE;
-	switch (t->op[0]) {
-	case '*': case '%': return L_MUL;
-	case '+': case '-': return L_ADD;
-	case '.': return L_CAT;
-	case '^': return L_XOR;
-	default: return L_NONE;
-	}
-}
-
 /* "a . b . c": accumulated in place, so a long chain stays linear.  out
  * holds the first operand, *i is at the first '.'. */
 static bool eval_cat_tail(struct ronda_php_deob *d, size_t *i, struct val *out)
@@ -1758,33 +1814,18 @@ static bool eval_expr(struct ronda_php_deob *d, size_t *i, struct val *out)
 		val_clear(out);
 		return false;
 	}
-	/* the common give-up, without descending the precedence levels;
-	 * the step it would have cost is still charged */
-	if (d->depth + 1 < d->lim.max_depth && fails_at_once(d, *i)) {
-		val_clear(out);
-		budget(d);
-		return false;
-	}
-	/* a lone literal (a data table's element, a call's argument): what
-	 * eval_binary > eval_unary > eval_primary would do with it, without
-	 * descending.  Same depth checks (eval_unary's is depth + 1), same
-	 * step charged; a string literal followed by '[' or '{' takes the
-	 * long way (eval_postfix) */
 	if (d->depth + 1 < d->lim.max_depth) {
 		const struct ronda_php_tok *t = tok(d, *i), *nx = tok(d, *i + 1);
 
-		if ((t->type == RONDA_PHP_NUMBER ||
-		     ((t->type == RONDA_PHP_STRING || t->type == RONDA_PHP_DQSTRING) &&
-		      !ronda_php_tok_op(nx, "[") && !ronda_php_tok_op(nx, "{"))) &&
-		    bin_level(nx) == L_NONE) {
+		/* tested first: fails_at_once is false for a literal */
+		if (is_lone(d, *i))
+			return eval_lone(d, i, out);
+		/* the common give-up, without descending the precedence
+		 * levels; the step it would have cost is still charged */
+		if (fails_at_once(d, *i)) {
 			val_clear(out);
-			if (!budget(d))
-				return false;
-			ok = t->type == RONDA_PHP_NUMBER ? eval_number(d, i, out) :
-							   eval_literal(d, i, out);
-			if (!ok)
-				val_clear(out);
-			return ok;
+			budget(d);
+			return false;
 		}
 		/* an array literal (a nested table's element): eval_primary's
 		 * work at its depth, then the operators after it as
@@ -2026,7 +2067,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 			j += 2;
 		} else {
 			j++;
-			if (!eval_expr(d, &j, &key) || !is_op(d, j, "]") ||
+			if (!eval_elem(d, &j, &key) || !is_op(d, j, "]") ||
 			    (key.type != RONDA_PHP_V_STR && key.type != RONDA_PHP_V_INT)) {
 				val_release(&key);
 				free(owned);
@@ -2046,7 +2087,7 @@ static void root_assign(struct ronda_php_deob *d, size_t *ip)
 	}
 	j++;
 	{
-		if (!eval_expr(d, &j, &v) || !(is_op(d, j, ";") || is_op(d, j, ")") ||
+		if (!eval_elem(d, &j, &v) || !(is_op(d, j, ";") || is_op(d, j, ")") ||
 					      is_op(d, j, ",") ||
 					      tok(d, j)->type == RONDA_PHP_CLOSE_TAG ||
 					      tok(d, j)->type == RONDA_PHP_EOF)) {
@@ -2281,23 +2322,36 @@ int ronda_php_deob_run(struct ronda_php_deob *d, const void *src, size_t len,
 	prepare(d, src, len);
 	ronda_php_lex_init(&lx, src, len, flags);
 	/* the lexer writes each token straight into its array slot: copying
-	 * a token it has just stored field by field stalls on every token */
-	while (d->n_toks < d->lim.max_tokens) {
-		struct ronda_php_tok *slot;
+	 * a token it has just stored field by field stalls on every token.
+	 * The count and the room left live in registers across the calls */
+	{
+		size_t n = 0, max = d->lim.max_tokens;
+		size_t lim = MIN(max, d->alloc_toks);
+		struct ronda_php_tok *v = d->toks;
+		bool more = true;
 
-		if (d->n_toks >= d->alloc_toks)
-			d->toks = xgrow(d->toks, &d->alloc_toks, d->n_toks + 1,
-					sizeof(*d->toks));
-		slot = &d->toks[d->n_toks];
-		if (!ronda_php_lex_next(&lx, slot))
-			break;
-		if (slot->type != RONDA_PHP_INLINE_HTML &&
-		    slot->type != RONDA_PHP_OPEN_TAG)
-			d->n_toks++;
+		for (;;) {
+			if (n >= lim) {
+				if (n >= max)
+					break;
+				d->toks = xgrow(d->toks, &d->alloc_toks, n + 1,
+						sizeof(*d->toks));
+				v = d->toks;
+				lim = MIN(max, d->alloc_toks);
+			}
+			if (!ronda_php_lex_next(&lx, &v[n])) {
+				more = false;
+				break;
+			}
+			/* kept: all but INLINE_HTML (1) and OPEN_TAG (2) */
+			n += (unsigned)v[n].type - RONDA_PHP_INLINE_HTML >
+			     RONDA_PHP_OPEN_TAG - RONDA_PHP_INLINE_HTML;
+		}
+		d->n_toks = n;
+		d->tv = d->toks;
+		if (!more)
+			return evaluate(d, 0);
 	}
-	d->tv = d->toks;
-	if (d->n_toks < d->lim.max_tokens)
-		return evaluate(d, 0);
 	while (ronda_php_lex_next(&lx, &t))
 		if (t.type != RONDA_PHP_INLINE_HTML && t.type != RONDA_PHP_OPEN_TAG)
 			ring_push(d, &t, &ring);
