@@ -119,10 +119,14 @@ static struct arr *arr_new(void)
 	return a;
 }
 
+#define SYM_NAME_INLINE 24
+
 struct sym {
-	char *name;
+	char *name;            /* name_in, or malloc'd when longer */
 	size_t name_len;
+	uint32_t slot;         /* its index in syms[] */
 	struct val v;
+	char name_in[SYM_NAME_INLINE];
 };
 
 #define MAX_ARRAY 256
@@ -139,8 +143,9 @@ struct ronda_php_deob {
 					     a caller's list when they are a
 					     run of it (run_toks) */
 	size_t n_toks;
-	struct sym *syms[SYM_SLOTS];   /* allocated on first assignment */
-	unsigned n_syms;
+	struct sym *syms[SYM_SLOTS];   /* into pool, by name hash */
+	struct sym *pool;      /* max_vars symbols, malloc'd on the first */
+	unsigned n_syms;       /* pool[0..n_syms) in use */
 	struct ronda_php_blob *blobs;
 	size_t n_blobs;
 	size_t total;          /* bytes produced */
@@ -350,13 +355,48 @@ static void merge_prov(struct val *a, const struct val *b)
 
 /* ---- symbol table ---- */
 
+/* Names and array keys, 8 bytes at a time (the last 8 overlapping, as
+ * are the two 4-byte halves of a 4 to 7 byte name).  Only where things
+ * sit in the tables depends on it: every search compares the names, and
+ * neither table can be full (max_vars <= SYM_SLOTS / 2, MAX_ARRAY keys in
+ * ARR_INDEX_SLOTS), so any hash finds the same entries. */
+static inline uint64_t load64(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline uint32_t load32(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
 static uint32_t hash_name(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	const uint64_t m = 0x9e3779b97f4a7c15ull;
+	uint64_t h = n * m;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	if (n >= 8) {
+		size_t i = 0;
+
+		for (; i + 8 < n; i += 8)
+			h = (h ^ load64(s + i)) * m;
+		h = (h ^ load64(s + n - 8)) * m;
+	} else if (n >= 4) {
+		h = (h ^ ((uint64_t)load32(s) << 32 | load32(s + n - 4))) * m;
+	} else if (n > 0) {
+		h = (h ^ ((uint64_t)(unsigned char)s[0] << 16 |
+			  (uint64_t)(unsigned char)s[n / 2] << 8 |
+			  (unsigned char)s[n - 1])) * m;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (uint32_t)(h >> 32);
 }
 
 static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
@@ -370,10 +410,19 @@ static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
 		if (!s) {
 			if (!create || d->n_syms >= d->lim.max_vars)
 				return NULL;
-			s = *slot = xcalloc(1, sizeof(*s));
-			s->name = dupn(name, n);
+			if (!d->pool)
+				d->pool = xmalloc(d->lim.max_vars * sizeof(*d->pool));
+			s = *slot = &d->pool[d->n_syms++];
+			if (n < SYM_NAME_INLINE) {
+				memcpy(s->name_in, name, n);
+				s->name_in[n] = '\0';
+				s->name = s->name_in;
+			} else {
+				s->name = dupn(name, n);
+			}
 			s->name_len = n;
-			d->n_syms++;
+			s->slot = (h + k) % SYM_SLOTS;
+			val_clear(&s->v);
 			return s;
 		}
 		if (s->name_len == n && !memcmp(s->name, name, n))
@@ -2199,15 +2248,13 @@ static void root_call(struct ronda_php_deob *d, size_t *ip)
 
 static void reset(struct ronda_php_deob *d)
 {
-	for (unsigned k = 0; k < SYM_SLOTS && d->n_syms; k++) {
-		struct sym *s = d->syms[k];
-		if (!s)
-			continue;
-		free(s->name);
-		val_release(&s->v);
-		free(s);
-		d->syms[k] = NULL;
-		d->n_syms--;
+	for (unsigned k = 0; k < d->n_syms; k++) {
+		struct sym *s = &d->pool[k];
+
+		if (s->name != s->name_in)
+			free(s->name);
+		val_drop(&s->v);
+		d->syms[s->slot] = NULL;
 	}
 	d->n_syms = 0;
 	for (size_t k = 0; k < d->n_blobs; k++)
@@ -2267,6 +2314,7 @@ void ronda_php_deob_free(struct ronda_php_deob *d)
 		return;
 	reset(d);
 	spare_give(d);
+	free(d->pool);
 	free(d->toks);
 	free(d->blobs);
 	free(d);
