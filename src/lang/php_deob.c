@@ -143,7 +143,8 @@ struct ronda_php_deob {
 					     a caller's list when they are a
 					     run of it (run_toks) */
 	size_t n_toks;
-	struct sym *syms[SYM_SLOTS];   /* into pool, by name hash */
+	uint16_t syms[SYM_SLOTS];      /* pool index + 1 by name hash, 0 free
+					  (the struct is calloc'd per file) */
 	struct sym *pool;      /* max_vars symbols, malloc'd on the first */
 	unsigned n_syms;       /* pool[0..n_syms) in use */
 	struct ronda_php_blob *blobs;
@@ -405,14 +406,16 @@ static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
 	uint32_t h = hash_name(name, n);
 
 	for (unsigned k = 0; k < SYM_SLOTS; k++) {
-		struct sym **slot = &d->syms[(h + k) % SYM_SLOTS], *s = *slot;
+		uint16_t *slot = &d->syms[(h + k) % SYM_SLOTS];
+		struct sym *s;
 
-		if (!s) {
+		if (!*slot) {
 			if (!create || d->n_syms >= d->lim.max_vars)
 				return NULL;
 			if (!d->pool)
 				d->pool = xmalloc(d->lim.max_vars * sizeof(*d->pool));
-			s = *slot = &d->pool[d->n_syms++];
+			s = &d->pool[d->n_syms++];
+			*slot = (uint16_t)d->n_syms;
 			if (n < SYM_NAME_INLINE) {
 				memcpy(s->name_in, name, n);
 				s->name_in[n] = '\0';
@@ -425,6 +428,7 @@ static struct sym *sym_find(struct ronda_php_deob *d, const char *name,
 			val_clear(&s->v);
 			return s;
 		}
+		s = &d->pool[*slot - 1];
 		if (s->name_len == n && !memcmp(s->name, name, n))
 			return s;
 	}
@@ -2254,7 +2258,7 @@ static void reset(struct ronda_php_deob *d)
 		if (s->name != s->name_in)
 			free(s->name);
 		val_drop(&s->v);
-		d->syms[s->slot] = NULL;
+		d->syms[s->slot] = 0;
 	}
 	d->n_syms = 0;
 	for (size_t k = 0; k < d->n_blobs; k++)
