@@ -83,6 +83,13 @@ struct ronda_scan_opts {
 	 * with relaxed atomics). */
 	volatile uint64_t *progress_files;
 	volatile uint64_t *progress_bytes;
+	/* Bytes of heap each walking thread writes to (one byte per page) and
+	 * frees before its first file when a root is a directory, so that the
+	 * page faults of growing the heap are paid at start-up and not by the
+	 * first files (their time per MB).  Only useful when the program keeps
+	 * freed memory mapped (mallopt M_TRIM_THRESHOLD and M_MMAP_THRESHOLD,
+	 * as `ronda scan` sets them); 0: none. */
+	size_t warm_heap;
 };
 
 #define RONDA_DEFAULT_MAX_FILESIZE ((uint64_t)32 << 20)

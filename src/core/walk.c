@@ -54,6 +54,7 @@ struct queue {
 };
 
 struct walker {
+	bool warm;               /* touch o->warm_heap bytes before the first file */
 	struct scan *s;
 	struct queue *q;
 	struct worker w;
@@ -554,14 +555,33 @@ static void do_dir(struct walker *wk, struct job *j)
 	pthread_mutex_unlock(&wk->q->lock);
 }
 
+/* Grow this thread's heap by n bytes, one write per page, and free them
+ * again (see warm_heap in scan.h). */
+static void warm_heap(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	volatile unsigned char *p;
+
+	if (!n || pg <= 0)
+		return;
+	p = malloc(n);
+	if (!p)
+		return;
+	for (size_t i = 0; i < n; i += (size_t)pg)
+		p[i] = 0;
+	free((void *)p);
+}
+
 static void *thread_main(void *arg)
 {
 	struct walker *wk = arg;
 	struct job *j;
 
-	/* the scratch of lexicons and word lists before the first file, so
-	 * it is not charged to that file (slowest_per_mb) */
+	/* the scratch of lexicons and word lists, and the heap, before the
+	 * first file, so they are not charged to that file (slowest_per_mb) */
 	ronda_hs_thread_warm();
+	if (wk->warm)
+		warm_heap(wk->s->o->warm_heap);
 	while ((j = pop(wk->q)) != NULL) {
 		if (j->dir) {
 			for (size_t i = 0; i < j->n_names; i++)
@@ -584,7 +604,7 @@ static unsigned n_threads(const struct ronda_scan_opts *o)
 	return n > 0 ? (unsigned)MIN(n, 256L) : 1;
 }
 
-static int walk_root(struct scan *s, struct job *first)
+static int walk_root(struct scan *s, struct job *first, bool warm)
 {
 	unsigned n = n_threads(s->o), started = 0;
 	struct walker *wk = xcalloc(n, sizeof(*wk));
@@ -597,6 +617,7 @@ static int walk_root(struct scan *s, struct job *first)
 	for (unsigned i = 0; i < n; i++) {
 		wk[i].s = s;
 		wk[i].q = &q;
+		wk[i].warm = warm;
 		rc = worker_init(&wk[i].w, s);
 		if (rc) {
 			free(first->relpath);
@@ -808,7 +829,7 @@ int ronda_scan(struct ronda_engine *e, const char *const *roots,
 				first->dir = ref;
 				first->names[0] = xstrdup(slash ? slash + 1 : roots[i]);
 				first->n_names = 1;
-				rc = walk_root(&s, first);
+				rc = walk_root(&s, first, false);
 			} else {
 				free(first);
 			}
@@ -816,7 +837,7 @@ int ronda_scan(struct ronda_engine *e, const char *const *roots,
 			rc = root_open(&s, roots[i], err);
 			if (rc == RONDA_OK) {
 				first->relpath = xstrdup("");
-				rc = walk_root(&s, first);
+				rc = walk_root(&s, first, true);
 			} else {
 				free(first);
 			}
