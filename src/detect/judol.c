@@ -1555,7 +1555,10 @@ static bool has_brand_token(const struct judol *st, const unsigned char *s,
  * four breaks on each side are more than it joins single letters across
  * (MAX_JOIN_GAP), and no lexicon term or brand has one letter.  A tag,
  * comment, entity or any non-ASCII byte nearby could be fewer breaks:
- * then, and for every other look-alike letter, the answer is yes.
+ * then, and for every other look-alike letter, the answer is yes, except
+ * for a run of them written against kana or CJK ideographs: that is
+ * Japanese or Chinese typography ('ＵＲＬデコード' in a message catalogue),
+ * not a Latin word dressed up for an Indonesian reader.
  */
 static bool plain_sep(unsigned char c, bool left)
 {
@@ -1566,24 +1569,53 @@ static bool plain_sep(unsigned char c, bool left)
 	       c != '<' && c != '&' && (!left || (c != '>' && c != ';'));
 }
 
+/* bytes of the look-alike letter at s[i] (0: none) */
+static size_t lookalike_at(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned char c, c1, c2;
+
+	if (i + 2 >= n)
+		return 0;
+	c = s[i], c1 = s[i + 1], c2 = s[i + 2];
+	if (c == 0xF0 && ((c1 == 0x9D && c2 >= 0x90 && c2 <= 0x9F) ||
+			  (c1 == 0x9F && (c2 == 0x84 || c2 == 0x85))))
+		return 4;
+	if ((c == 0xEF && ((c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) ||
+			   (c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A))) ||
+	    (c == 0xE1 && c1 == 0xB4 && c2 >= 0x80 && c2 <= 0xA2) ||
+	    (c == 0xE2 && c1 == 0x93 && c2 >= 0x80))
+		return 3;
+	return 0;
+}
+
+/* the three bytes at s[i] are kana (U+3040-U+30FF) or a CJK ideograph
+ * (U+3400-U+9FFF); not CJK punctuation such as the ideographic space */
+static bool kana_or_han(const unsigned char *s, size_t n, size_t i)
+{
+	if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+		return false;
+	if (s[i] == 0xE3)
+		return (s[i + 1] >= 0x81 && s[i + 1] <= 0x83) || s[i + 1] >= 0x90;
+	return s[i] >= 0xE4 && s[i] <= 0xE9;
+}
+
 static bool lookalike_in_word(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i + 2 < n; i++) {
-		unsigned char c = s[i], c1 = s[i + 1], c2 = s[i + 2];
 		size_t l;
 
-		if (c < 0xE1)
+		if (s[i] < 0xE1 || !(l = lookalike_at(s, n, i)))
 			continue;
-		if (c == 0xF0 && ((c1 == 0x9D && c2 >= 0x90 && c2 <= 0x9F) ||
-				  (c1 == 0x9F && (c2 == 0x84 || c2 == 0x85))))
-			l = 4;
-		else if ((c == 0xEF && ((c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) ||
-					(c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A))) ||
-			 (c == 0xE1 && c1 == 0xB4 && c2 >= 0x80 && c2 <= 0xA2) ||
-			 (c == 0xE2 && c1 == 0x93 && c2 >= 0x80))
-			l = 3;
-		else
+		/* the run of look-alike letters from here: against kana or
+		 * ideographs on either side it is CJK writing */
+		size_t e = i + l, m;
+
+		while ((m = lookalike_at(s, n, e)) != 0)
+			e += m;
+		if ((i >= 3 && kana_or_han(s, n, i - 3)) || kana_or_han(s, n, e)) {
+			i = e - 1;
 			continue;
+		}
 		bool alone = i >= 4 && i + l + 4 <= n &&
 			     (s[i - 1] == '\'' || s[i - 1] == '"') &&
 			     (s[i + l] == '\'' || s[i + l] == '"');
