@@ -45,6 +45,10 @@ struct ronda_finish_priv;
 #define RONDA_PAT_SINGLE    0x08u  /* report only the first match per content */
 #define RONDA_PAT_LITERAL   0x10u  /* expression is a literal, not a regex */
 #define RONDA_PAT_UTF8      0x20u  /* expression and input are UTF-8 */
+/* The detector never uses this pattern's hits on content classified as PHP:
+ * it is left out of the database PHP is matched with (a smaller database
+ * is a faster one; on PHP, the engine's busiest input). */
+#define RONDA_PAT_NOT_PHP   0x40u
 
 struct ronda_detector_init {
 	const struct ronda_scan_opts *opts;

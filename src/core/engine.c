@@ -129,6 +129,31 @@ static int compile_db(struct ronda_engine *e, struct ronda_buf *err)
 		rc = RONDA_ENOMEM;
 		goto out;
 	}
+	/* the same patterns, ids and flags, less those PHP has no use for */
+	size_t k = 0;
+	for (size_t i = 0; i < e->n_pats; i++) {
+		if (e->pats[i].flags & RONDA_PAT_NOT_PHP)
+			continue;
+		exprs[k] = e->pats[i].expr;
+		flags[k] = hs_flags(e->pats[i].flags);
+		ids[k] = (unsigned)i;
+		k++;
+	}
+	if (k && k < e->n_pats) {
+		if (ronda_hs_compile(exprs, flags, ids, (unsigned)k, &e->db_php,
+				     &cerr) != HS_SUCCESS) {
+			if (err)
+				ronda_buf_addf(err, _("cannot compile patterns: %s"),
+					       cerr ? cerr->message : "?");
+			hs_free_compile_error(cerr);
+			rc = RONDA_EPATTERN;
+			goto out;
+		}
+		if (hs_alloc_scratch(e->db_php, &e->scratch_proto) != HS_SUCCESS) {
+			rc = RONDA_ENOMEM;
+			goto out;
+		}
+	}
 out:
 	free(exprs);
 	free(flags);
@@ -310,6 +335,8 @@ void ronda_engine_free(struct ronda_engine *e)
 		hs_free_scratch(e->scratch_proto);
 	if (e->db)
 		hs_free_database(e->db);
+	if (e->db_php)
+		hs_free_database(e->db_php);
 	free(e->rules);
 	free(e->dets);
 	free(e->states);
@@ -468,9 +495,11 @@ static int run_layer(struct ronda_file *f)
 
 	if (e->db && f->len) {
 		struct hitset *saved = w->cur;
+		const hs_database_t *db = f->cls.type == RONDA_FT_PHP && e->db_php ?
+					  e->db_php : e->db;
 		w->cur = &hs;
 		w->n_touched = 0;
-		hs_scan(e->db, (const char *)f->data,
+		hs_scan(db, (const char *)f->data,
 			(unsigned)MIN(f->len, (size_t)UINT32_MAX), 0, w->scratch,
 			on_match, w);
 		for (size_t i = 0; i < w->n_touched; i++)

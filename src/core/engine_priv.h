@@ -30,6 +30,7 @@ struct ronda_engine {
 	struct pattern *pats;
 	size_t n_pats, alloc_pats;
 	hs_database_t *db;
+	hs_database_t *db_php;             /* db without RONDA_PAT_NOT_PHP ones */
 	hs_scratch_t *scratch_proto;
 	const struct ronda_rule **rules;   /* sorted by id */
 	size_t n_rules;

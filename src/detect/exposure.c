@@ -135,18 +135,21 @@ struct state {
 static int init(struct ronda_detector_init *di, void **out)
 {
 	struct state *st = xcalloc(1, sizeof(*st));
+	/* RONDA_PAT_NOT_PHP: dumps are SQL or text (check_sql), password
+	 * assignments are looked for in text and config files only
+	 * (check_credentials), htpasswd lines anywhere but PHP */
 	static const struct { const char *expr; unsigned flags, id; } pats[] = {
-		{ "^-- (MySQL|MariaDB) dump [0-9]", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_HEADER },
-		{ "^-- PostgreSQL database dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_HEADER },
-		{ "^-- phpMyAdmin SQL Dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_HEADER },
-		{ "^-- Adminer [0-9.]+ [A-Za-z]+ dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_HEADER },
-		{ "^-- HeidiSQL", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_HEADER },
-		{ "^-- Dumping data for table", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_MARK },
-		{ "^LOCK TABLES `", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE, P_SQL_MARK },
-		{ "/\\*!40000 ALTER TABLE", RONDA_PAT_SINGLE, P_SQL_MARK },
-		{ "\\) FROM stdin;", RONDA_PAT_SINGLE, P_SQL_MARK },
-		{ "^\\s*CREATE TABLE", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS, P_CREATE_TABLE },
-		{ "^\\s*INSERT INTO", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS, P_INSERT_INTO },
+		{ "^-- (MySQL|MariaDB) dump [0-9]", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_HEADER },
+		{ "^-- PostgreSQL database dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_HEADER },
+		{ "^-- phpMyAdmin SQL Dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_HEADER },
+		{ "^-- Adminer [0-9.]+ [A-Za-z]+ dump", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_HEADER },
+		{ "^-- HeidiSQL", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_HEADER },
+		{ "^-- Dumping data for table", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_MARK },
+		{ "^LOCK TABLES `", RONDA_PAT_MULTILINE | RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_MARK },
+		{ "/\\*!40000 ALTER TABLE", RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_MARK },
+		{ "\\) FROM stdin;", RONDA_PAT_SINGLE | RONDA_PAT_NOT_PHP, P_SQL_MARK },
+		{ "^\\s*CREATE TABLE", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS | RONDA_PAT_NOT_PHP, P_CREATE_TABLE },
+		{ "^\\s*INSERT INTO", RONDA_PAT_MULTILINE | RONDA_PAT_CASELESS | RONDA_PAT_NOT_PHP, P_INSERT_INTO },
 		{ "-----BEGIN (RSA |EC |DSA |OPENSSH )?PRIVATE KEY-----\\r?\\n([A-Za-z-]+: [^\\n]*\\r?\\n)*\\r?\\n?[A-Za-z0-9+/=]{40}", 0, P_PRIVKEY },
 		{ "-----BEGIN ENCRYPTED PRIVATE KEY-----", RONDA_PAT_SINGLE, P_PRIVKEY_ENC },
 		{ "Proc-Type: 4,ENCRYPTED", RONDA_PAT_SINGLE, P_PRIVKEY_ENC },
@@ -158,9 +161,9 @@ static int init(struct ronda_detector_init *di, void **out)
 		{ "\\bsk_live_[0-9a-zA-Z]{20,}", 0, P_TOKEN },
 		{ "\\bxox[bpars]-[0-9A-Za-z-]{20,}", 0, P_TOKEN },
 		{ "\\bglpat-[0-9A-Za-z_-]{20}", 0, P_TOKEN },
-		{ "(pass(word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key)[A-Za-z0-9_.-]{0,20}[\"']?[ \\t]*[:=][ \\t]*", RONDA_PAT_CASELESS, P_SECRET_KEY },
-		{ "(user(name)?|login|host(name)?|server|email|account)[\"']?[ \\t]*[:=]", RONDA_PAT_CASELESS, P_USERISH },
-		{ "^[A-Za-z0-9._@-]{1,64}:(\\$apr1\\$|\\$2[aby]\\$|\\{SHA\\}|\\$[156]\\$)", RONDA_PAT_MULTILINE, P_HTPASSWD_LINE },
+		{ "(pass(word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key)[A-Za-z0-9_.-]{0,20}[\"']?[ \\t]*[:=][ \\t]*", RONDA_PAT_CASELESS | RONDA_PAT_NOT_PHP, P_SECRET_KEY },
+		{ "(user(name)?|login|host(name)?|server|email|account)[\"']?[ \\t]*[:=]", RONDA_PAT_CASELESS | RONDA_PAT_NOT_PHP, P_USERISH },
+		{ "^[A-Za-z0-9._@-]{1,64}:(\\$apr1\\$|\\$2[aby]\\$|\\{SHA\\}|\\$[156]\\$)", RONDA_PAT_MULTILINE | RONDA_PAT_NOT_PHP, P_HTPASSWD_LINE },
 		{ "PHP (Warning|Notice|Fatal error|Parse error|Deprecated|Stack trace):", RONDA_PAT_SINGLE, P_PHP_ERROR },
 		{ "(wp-config|configuration|config\\.inc|LocalSettings|settings|config|koneksi)\\.php|\\.env\\b|/etc/env\\.php", RONDA_PAT_SINGLE, P_ARCHIVED_CONFIG },
 		{ "define\\s*\\(\\s*['\"](DB_PASSWORD|DB_PASS)['\"]\\s*,\\s*['\"][^'\"]", RONDA_PAT_SINGLE, P_DB_CRED },

@@ -169,6 +169,60 @@ static void test_buffer_routing_and_layers(void **unused)
 	ronda_engine_free(e);
 }
 
+/* a pattern marked RONDA_PAT_NOT_PHP: hits on every content but PHP */
+static const struct ronda_rule rules_g[] = {
+	{ "test.dump", RONDA_CAT_EXPOSURE, RONDA_SEV_LOW, 50, "dump", "move" },
+	{ "test.both", RONDA_CAT_EXPOSURE, RONDA_SEV_LOW, 50, "both", "look" },
+};
+
+static int g_init(struct ronda_detector_init *di, void **state)
+{
+	ronda_pattern_add(di, "SQLDUMP", RONDA_PAT_LITERAL | RONDA_PAT_NOT_PHP, 0);
+	ronda_pattern_add(di, "BOTH", RONDA_PAT_LITERAL, 1);
+	*state = NULL;
+	return RONDA_OK;
+}
+
+static int g_scan(void *state, struct ronda_file *f, const struct ronda_hits *h)
+{
+	(void)state;
+	for (size_t i = 0; i < h->n; i++)
+		ronda_report(f, &rules_g[h->v[i].id], h->v[i].end, NULL);
+	return RONDA_OK;
+}
+
+static const struct ronda_detector det_g = {
+	"gamma", "test", rules_g, 2, g_init, NULL, g_scan, NULL, NULL,
+};
+
+static void test_not_php_patterns(void **unused)
+{
+	static const struct ronda_detector *const dets_g[] = { &det_a, &det_g, NULL };
+	struct seen s = { 0 };
+	struct ronda_scan_opts o = { .on_result = collect, .arg = &s };
+	struct ronda_engine *e = NULL;
+	struct ronda_buf err = RONDA_BUF_INIT(1024);
+	/* PHP whose strrev layer ("SQLDUMP BOTH") is text, not PHP */
+	const char *php = "<?php echo 'SQLDUMP BOTH';\nHIDE:HTOB PMUDLQS\n";
+	const char *txt = "-- SQLDUMP BOTH\n";
+
+	(void)unused;
+	assert_int_equal(ronda_engine_new_from(&o, dets_g, &e, &err), RONDA_OK);
+	assert_int_equal(ronda_scan_buffer(e, "t.php", (const unsigned char *)php,
+					   strlen(php), &o), RONDA_OK);
+	assert_true(find(&s, "test.both", "") >= 0);
+	assert_int_equal(find(&s, "test.dump", ""), -1);     /* PHP: left out */
+	assert_true(find(&s, "test.both", "strrev") >= 0);
+	assert_true(find(&s, "test.dump", "strrev") >= 0);   /* the layer is text */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ronda_scan_buffer(e, "t.txt", (const unsigned char *)txt,
+					   strlen(txt), &o), RONDA_OK);
+	assert_true(find(&s, "test.both", "") >= 0);
+	assert_true(find(&s, "test.dump", "") >= 0);
+	ronda_engine_free(e);
+	ronda_buf_release(&err);
+}
+
 static void test_layer_depth_bound(void **unused)
 {
 	struct seen s = { 0 };
@@ -340,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_routing_and_layers),
+		cmocka_unit_test(test_not_php_patterns),
 		cmocka_unit_test(test_layer_depth_bound),
 		cmocka_unit_test(test_tree_symlinks_allowlist_finish),
 		cmocka_unit_test(test_unknown_detector),
