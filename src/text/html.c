@@ -3,6 +3,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/util.h"
 #include "text/html.h"
@@ -23,21 +26,51 @@ static bool space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* Candidates for the needle's first byte come from memchr() (one call per
- * case of a letter), so the text between them is skipped at SIMD speed
- * instead of byte by byte: callers search whole files for many needles. */
+/* Candidates are where the needle's first and last bytes both sit, 16
+ * positions at a time with SSE2 (one compare per end; a letter is matched
+ * in either case by setting bit 0x20 of the text, which maps nothing else
+ * onto a lowercase letter), then checked whole: callers search whole files
+ * for many needles, and a common first letter alone stops memchr() every
+ * few bytes.  Without SSE2, memchr() on the first byte (one call per case). */
 size_t ronda_memcasemem(const void *data, size_t n, const char *needle)
 {
 	const unsigned char *s = data, *end, *pa, *pb;
-	size_t nl = strlen(needle);
+	size_t nl = strlen(needle), i = 0;
 	unsigned char a = lc((unsigned char)needle[0]);
 	unsigned char b = (unsigned char)(a >= 'a' && a <= 'z' ? a - 32 : a);
 
 	if (!nl || nl > n)
 		return n;
+#ifdef __SSE2__
+	{
+		unsigned char z = lc((unsigned char)needle[nl - 1]);
+		const __m128i fa = _mm_set1_epi8((char)a), fz = _mm_set1_epi8((char)z);
+		const __m128i ca = _mm_set1_epi8(a >= 'a' && a <= 'z' ? 0x20 : 0);
+		const __m128i cz = _mm_set1_epi8(z >= 'a' && z <= 'z' ? 0x20 : 0);
+
+		/* blocks of 16 candidate starts, all of them <= n - nl */
+		for (; i + 16 <= n - nl + 1; i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+			__m128i y = _mm_loadu_si128((const __m128i *)(s + i + nl - 1));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+				_mm_cmpeq_epi8(_mm_or_si128(x, ca), fa),
+				_mm_cmpeq_epi8(_mm_or_si128(y, cz), fz)));
+
+			while (m) {
+				size_t p = i + (size_t)__builtin_ctz(m), j = 1;
+
+				while (j < nl && lc(s[p + j]) == lc((unsigned char)needle[j]))
+					j++;
+				if (j == nl)
+					return p;
+				m &= m - 1;
+			}
+		}
+	}
+#endif
 	end = s + (n - nl + 1);          /* last candidate start + 1 */
-	pa = memchr(s, a, (size_t)(end - s));
-	pb = b != a ? memchr(s, b, (size_t)(end - s)) : NULL;
+	pa = memchr(s + i, a, (size_t)(end - s - i));
+	pb = b != a ? memchr(s + i, b, (size_t)(end - s - i)) : NULL;
 	while (pa || pb) {
 		const unsigned char *p = !pb || (pa && pa < pb) ? pa : pb;
 		size_t j = 1;
