@@ -92,12 +92,12 @@ static void raise_nofile(void)
  * A scan frees and allocates again, file after file, buffers of every size
  * up to a few MB (tokens, decoded layers, normalised text).  glibc's default
  * hands the big ones and the top of the heap back to the kernel, and every
- * file that needs them again pays the page faults.  A scan is short-lived: keep what was
- * grown (blocks up to 32 MB come from the heap, the heap is not trimmed), and
- * let each thread grow its heap by 8 MB before its first file (warm_heap in
- * core/scan.h) so the first files are not charged for it.  That costs up to
- * 8 MB of memory a thread more than the files need (bench/scan prints the
- * peak).
+ * file that needs them again pays the page faults.  A scan is short-lived:
+ * keep what was grown (blocks up to 32 MB come from the heap, the heap is
+ * not trimmed), and let each thread grow its heap by up to 8 MB before its
+ * first file (warm_heap in core/scan.h; 32 MB for all threads together) so
+ * the first files are not charged for it.  That memory may be more than the
+ * files need (bench/scan prints the peak).
  */
 static void keep_heap(struct ronda_scan_opts *o)
 {

@@ -89,9 +89,10 @@ struct ronda_scan_opts {
 	/* Bytes of heap each walking thread writes to (one byte per page) and
 	 * frees before its first file when a root is a directory, so that the
 	 * page faults of growing the heap are paid at start-up and not by the
-	 * first files (their time per MB).  Only useful when the program keeps
-	 * freed memory mapped (mallopt M_TRIM_THRESHOLD and M_MMAP_THRESHOLD,
-	 * as `ronda scan` sets them); 0: none. */
+	 * first files (their time per MB); at most 32 MB for all the threads
+	 * together.  Only useful when the program keeps freed memory mapped
+	 * (mallopt M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, as `ronda scan` sets
+	 * them); 0: none. */
 	size_t warm_heap;
 };
 

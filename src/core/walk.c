@@ -54,7 +54,7 @@ struct queue {
 };
 
 struct walker {
-	bool warm;               /* touch o->warm_heap bytes before the first file */
+	size_t warm;             /* heap bytes to touch before the first file */
 	struct scan *s;
 	struct queue *q;
 	struct worker w;
@@ -555,6 +555,8 @@ static void do_dir(struct walker *wk, struct job *j)
 	pthread_mutex_unlock(&wk->q->lock);
 }
 
+#define WARM_HEAP_ALL ((size_t)32 << 20)
+
 /* Grow this thread's heap by n bytes, one write per page, and free them
  * again (see warm_heap in scan.h). */
 static void warm_heap(size_t n)
@@ -580,8 +582,7 @@ static void *thread_main(void *arg)
 	/* the scratch of lexicons and word lists, and the heap, before the
 	 * first file, so they are not charged to that file (slowest_per_mb) */
 	ronda_hs_thread_warm();
-	if (wk->warm)
-		warm_heap(wk->s->o->warm_heap);
+	warm_heap(wk->warm);
 	while ((j = pop(wk->q)) != NULL) {
 		if (j->dir) {
 			for (size_t i = 0; i < j->n_names; i++)
@@ -617,7 +618,8 @@ static int walk_root(struct scan *s, struct job *first, bool warm)
 	for (unsigned i = 0; i < n; i++) {
 		wk[i].s = s;
 		wk[i].q = &q;
-		wk[i].warm = warm;
+		/* the heap warm-up of scan.h, at most WARM_HEAP_ALL in all */
+		wk[i].warm = warm ? MIN(s->o->warm_heap, WARM_HEAP_ALL / n) : 0;
 		rc = worker_init(&wk[i].w, s);
 		if (rc) {
 			free(first->relpath);
