@@ -91,29 +91,30 @@ static unsigned hs_flags(unsigned f)
 	return h;
 }
 
-static int compile_db(struct ronda_engine *e, struct ronda_buf *err)
+/* Compile the patterns whose flags have none of the bits in skip into *db
+ * (ids: their indexes in e->pats) and grow the scratch to fit it; nothing
+ * to compile when every pattern or none is skipped (*db stays NULL). */
+static int compile_set(struct ronda_engine *e, unsigned skip, hs_database_t **db,
+		       const char **exprs, unsigned *flags, unsigned *ids,
+		       struct ronda_buf *err)
 {
-	const char **exprs;
-	unsigned *flags, *ids;
 	hs_compile_error_t *cerr = NULL;
-	int rc = RONDA_OK;
+	size_t k = 0;
 
-	if (!e->n_pats)
-		return RONDA_OK;
-	exprs = xcalloc(e->n_pats, sizeof(*exprs));
-	flags = xcalloc(e->n_pats, sizeof(*flags));
-	ids = xcalloc(e->n_pats, sizeof(*ids));
 	for (size_t i = 0; i < e->n_pats; i++) {
-		exprs[i] = e->pats[i].expr;
-		flags[i] = hs_flags(e->pats[i].flags);
-		ids[i] = (unsigned)i;
+		if (e->pats[i].flags & skip)
+			continue;
+		exprs[k] = e->pats[i].expr;
+		flags[k] = hs_flags(e->pats[i].flags);
+		ids[k] = (unsigned)i;
+		k++;
 	}
-	if (ronda_hs_compile(exprs, flags, ids, (unsigned)e->n_pats,
-			     &e->db, &cerr) != HS_SUCCESS) {
+	if (!k || (skip && k == e->n_pats))
+		return RONDA_OK;
+	if (ronda_hs_compile(exprs, flags, ids, (unsigned)k, db, &cerr) != HS_SUCCESS) {
 		if (err) {
-			if (cerr && cerr->expression >= 0 &&
-			    (size_t)cerr->expression < e->n_pats) {
-				const struct pattern *p = &e->pats[cerr->expression];
+			if (cerr && cerr->expression >= 0 && (size_t)cerr->expression < k) {
+				const struct pattern *p = &e->pats[ids[cerr->expression]];
 				ronda_buf_addf(err, _("detector '%s': pattern '%s': %s"),
 					       e->dets[p->det]->name, p->expr, cerr->message);
 			} else {
@@ -122,39 +123,29 @@ static int compile_db(struct ronda_engine *e, struct ronda_buf *err)
 			}
 		}
 		hs_free_compile_error(cerr);
-		rc = RONDA_EPATTERN;
-		goto out;
+		return RONDA_EPATTERN;
 	}
-	if (hs_alloc_scratch(e->db, &e->scratch_proto) != HS_SUCCESS) {
-		rc = RONDA_ENOMEM;
-		goto out;
-	}
-	/* the same patterns, ids and flags, less those PHP has no use for */
-	size_t k = 0;
-	for (size_t i = 0; i < e->n_pats; i++) {
-		if (e->pats[i].flags & RONDA_PAT_NOT_PHP)
-			continue;
-		exprs[k] = e->pats[i].expr;
-		flags[k] = hs_flags(e->pats[i].flags);
-		ids[k] = (unsigned)i;
-		k++;
-	}
-	if (k && k < e->n_pats) {
-		if (ronda_hs_compile(exprs, flags, ids, (unsigned)k, &e->db_php,
-				     &cerr) != HS_SUCCESS) {
-			if (err)
-				ronda_buf_addf(err, _("cannot compile patterns: %s"),
-					       cerr ? cerr->message : "?");
-			hs_free_compile_error(cerr);
-			rc = RONDA_EPATTERN;
-			goto out;
-		}
-		if (hs_alloc_scratch(e->db_php, &e->scratch_proto) != HS_SUCCESS) {
-			rc = RONDA_ENOMEM;
-			goto out;
-		}
-	}
-out:
+	if (hs_alloc_scratch(*db, &e->scratch_proto) != HS_SUCCESS)
+		return RONDA_ENOMEM;
+	return RONDA_OK;
+}
+
+/* Every pattern into e->db; the same less RONDA_PAT_NOT_PHP ones (same ids
+ * and flags) into e->db_php when there are some. */
+static int compile_db(struct ronda_engine *e, struct ronda_buf *err)
+{
+	const char **exprs;
+	unsigned *flags, *ids;
+	int rc;
+
+	if (!e->n_pats)
+		return RONDA_OK;
+	exprs = xcalloc(e->n_pats, sizeof(*exprs));
+	flags = xcalloc(e->n_pats, sizeof(*flags));
+	ids = xcalloc(e->n_pats, sizeof(*ids));
+	rc = compile_set(e, 0, &e->db, exprs, flags, ids, err);
+	if (rc == RONDA_OK)
+		rc = compile_set(e, RONDA_PAT_NOT_PHP, &e->db_php, exprs, flags, ids, err);
 	free(exprs);
 	free(flags);
 	free(ids);

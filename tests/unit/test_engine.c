@@ -223,6 +223,34 @@ static void test_not_php_patterns(void **unused)
 	ronda_buf_release(&err);
 }
 
+static int bad_init(struct ronda_detector_init *di, void **state)
+{
+	ronda_pattern_add(di, "fine", RONDA_PAT_NOT_PHP, 0);
+	ronda_pattern_add(di, "(unclosed", 0, 1);
+	*state = NULL;
+	return RONDA_OK;
+}
+
+static const struct ronda_detector det_bad = {
+	"broken", "test", rules_g, 2, bad_init, NULL, g_scan, NULL, NULL,
+};
+
+/* a pattern hyperscan rejects: the engine fails with the detector and the
+ * pattern named */
+static void test_bad_pattern(void **unused)
+{
+	static const struct ronda_detector *const dets_bad[] = { &det_a, &det_bad, NULL };
+	struct ronda_scan_opts o = { 0 };
+	struct ronda_engine *e = NULL;
+	struct ronda_buf err = RONDA_BUF_INIT(1024);
+
+	(void)unused;
+	assert_int_equal(ronda_engine_new_from(&o, dets_bad, &e, &err), RONDA_EPATTERN);
+	assert_null(e);
+	assert_non_null(strstr(err.buf, "detector 'broken': pattern '(unclosed'"));
+	ronda_buf_release(&err);
+}
+
 static void test_layer_depth_bound(void **unused)
 {
 	struct seen s = { 0 };
@@ -395,6 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buffer_routing_and_layers),
 		cmocka_unit_test(test_not_php_patterns),
+		cmocka_unit_test(test_bad_pattern),
 		cmocka_unit_test(test_layer_depth_bound),
 		cmocka_unit_test(test_tree_symlinks_allowlist_finish),
 		cmocka_unit_test(test_unknown_detector),
