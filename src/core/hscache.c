@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/error.h"
 #include "core/hscache.h"
 #include "core/util.h"
 
@@ -245,4 +246,58 @@ hs_scratch_t *ronda_hs_thread_scratch(const hs_database_t *db, uint64_t gen)
 	}
 	t->ready[t->n_ready++] = gen;
 	return t->scratch;
+}
+
+int ronda_hs_set_compile(struct ronda_hs_set *set, const char *const *exprs,
+			 const unsigned *flags, unsigned n)
+{
+	hs_compile_error_t *cerr = NULL;
+	unsigned ids[16];
+
+	set->db = NULL;
+	set->gen = 0;
+	if (!n || n > ARRAY_SIZE(ids))
+		return RONDA_EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		ids[i] = i;
+	if (ronda_hs_compile(exprs, flags, ids, n, &set->db, &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		set->db = NULL;
+		return RONDA_EPATTERN;
+	}
+	set->gen = ronda_hs_new_gen();
+	ronda_hs_warm_add(set->db, set->gen);
+	return RONDA_OK;
+}
+
+void ronda_hs_set_free(struct ronda_hs_set *set)
+{
+	if (set->db) {
+		ronda_hs_warm_forget(set->gen);
+		hs_free_database(set->db);
+	}
+	set->db = NULL;
+}
+
+static int stop_at_first(unsigned id, unsigned long long from,
+			 unsigned long long to, unsigned flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+bool ronda_hs_set_any(const struct ronda_hs_set *set, const void *s, size_t n)
+{
+	hs_scratch_t *scratch;
+	bool found = false;
+
+	if (!set->db || !n || !(scratch = ronda_hs_thread_scratch(set->db, set->gen)))
+		return false;
+	(void)hs_scan(set->db, s, (unsigned)MIN(n, (size_t)UINT32_MAX), 0, scratch,
+		      stop_at_first, &found);
+	return found;
 }

@@ -18,6 +18,8 @@
 #ifndef RONDA_HSCACHE_H
 #define RONDA_HSCACHE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <hs/hs.h>
@@ -51,5 +53,24 @@ hs_scratch_t *ronda_hs_thread_scratch(const hs_database_t *db, uint64_t gen);
 void ronda_hs_warm_add(const hs_database_t *db, uint64_t gen);
 void ronda_hs_warm_forget(uint64_t gen);
 void ronda_hs_thread_warm(void);
+
+/*
+ * Patterns a detector only asks "is there one?" of, and only for some
+ * files: kept out of the engine's database, which every file goes through,
+ * and scanned when asked (same regex engine, so the same answer).  On PHP,
+ * the engine's database is the bigger part of the matching cost.
+ */
+struct ronda_hs_set {
+	hs_database_t *db;
+	uint64_t gen;
+};
+
+/* flags as for hs_compile_multi(); RONDA_OK or RONDA_EPATTERN */
+int ronda_hs_set_compile(struct ronda_hs_set *set, const char *const *exprs,
+			 const unsigned *flags, unsigned n);
+void ronda_hs_set_free(struct ronda_hs_set *set);
+/* Does a pattern of the set match s[0..n) (the first 4 GiB, as the
+ * engine's scan)?  false as well when the set or a scratch is missing. */
+bool ronda_hs_set_any(const struct ronda_hs_set *set, const void *s, size_t n);
 
 #endif

@@ -13,12 +13,14 @@
  * phpinfo().  Findings are category dual-use, severity medium or low.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/detector.h"
 #include "core/error.h"
+#include "core/hscache.h"
 #include "core/i18n.h"
 #include "lang/php_skim.h"
 #include "core/util.h"
@@ -47,10 +49,14 @@ static const struct ronda_rule rules[R__COUNT] = {
 enum {
 	P_CONNECT = 1, P_FORM_HOST, P_FORM_PASS, P_SQL_BOX, P_SQL_NAME, P_SHOW, P_ADMINER_AUTH,
 	P_ADMINER, P_PMA, P_LIST, P_UPLOAD, P_DELETE, P_WRITE, P_RENAME, P_CHMOD,
-	P_MKDIR, P_INPUT, P_MULTIPART, P_META, P_PHPINFO, P_SRV_UNAME,
+	P_MKDIR, P_MULTIPART, P_META, P_PHPINFO, P_SRV_UNAME,
 	P_SRV_VERSION, P_SRV_EXT, P_SRV_INI, P_SRV_DISK, P_SRV_LOAD, P_SRV_USER,
 	P_SRV_DUMP, P_SRV_DISABLED, P_SRV_SOFTWARE, P_OPC_STATUS, P_OPC_CONF,
 	P_OPC_RESET, P_APC_INFO, P_APC_SMA, P__COUNT
+};
+
+struct dualuse {
+	struct ronda_hs_set input;
 };
 
 static int init(struct ronda_detector_init *di, void **state)
@@ -73,7 +79,6 @@ static int init(struct ronda_detector_init *di, void **state)
 		{ "\\brename\\s*\\(", RONDA_PAT_SINGLE, P_RENAME },
 		{ "\\bchmod\\s*\\(", RONDA_PAT_SINGLE, P_CHMOD },
 		{ "\\bmkdir\\s*\\(", RONDA_PAT_SINGLE, P_MKDIR },
-		{ "\\$_(GET|POST|REQUEST)\\s*\\[", RONDA_PAT_SINGLE, P_INPUT },
 		{ "multipart/form-data", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_MULTIPART },
 		{ "\\b(filemtime|fileperms|filesize|is_writable)\\s*\\(", RONDA_PAT_SINGLE, P_META },
 		{ "\\bphpinfo\\s*\\(", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_PHPINFO },
@@ -95,13 +100,40 @@ static int init(struct ronda_detector_init *di, void **state)
 		{ "\\bapcu?_sma_info\\s*\\(", RONDA_PAT_SINGLE, P_APC_SMA },
 	};
 
+	/* request input ($_GET[...]): asked last, by two rules, so scanned
+	 * only then (ronda_hs_set), not by the engine for every file */
+	static const char *const input[] = { "\\$_(GET|POST|REQUEST)\\s*\\[" };
+	static const unsigned input_flags[] = { HS_FLAG_SINGLEMATCH };
+	struct dualuse *st;
+	int err;
+
 	for (size_t i = 0; i < ARRAY_SIZE(pats); i++) {
-		int err = ronda_pattern_add(di, pats[i].expr, pats[i].flags, pats[i].id);
+		err = ronda_pattern_add(di, pats[i].expr, pats[i].flags, pats[i].id);
 		if (err)
 			return err;
 	}
-	*state = NULL;
+	st = xcalloc(1, sizeof(*st));
+	err = ronda_hs_set_compile(&st->input, input, input_flags, 1);
+	if (err) {
+		free(st);
+		return err;
+	}
+	*state = st;
 	return RONDA_OK;
+}
+
+static void release(void *state)
+{
+	struct dualuse *st = state;
+
+	if (st)
+		ronda_hs_set_free(&st->input);
+	free(st);
+}
+
+static bool has_input(const struct dualuse *st, const struct ronda_file *f)
+{
+	return ronda_hs_set_any(&st->input, f->data, f->len);
 }
 
 static uint64_t at(const struct ronda_hits *h, unsigned id)
@@ -158,7 +190,8 @@ static int check_phpinfo(struct ronda_file *f, const struct ronda_hits *hits)
 			    _("the file's code is only a phpinfo() call"));
 }
 
-static int check_dbmgr(struct ronda_file *f, const struct ronda_hits *hits)
+static int check_dbmgr(const struct dualuse *st, struct ronda_file *f,
+		       const struct ronda_hits *hits)
 {
 	bool connect = ronda_hits_has(hits, P_CONNECT);
 	bool form = ronda_hits_has(hits, P_FORM_HOST) || ronda_hits_has(hits, P_FORM_PASS);
@@ -168,11 +201,11 @@ static int check_dbmgr(struct ronda_file *f, const struct ronda_hits *hits)
 		return ronda_report(f, &rules[R_DBMGR], at(hits, P_ADMINER_AUTH),
 				    "%s", _("Adminer-style login (auth[server], auth[username]...)"));
 	if (connect && form && ronda_hits_has(hits, P_SQL_BOX) &&
-	    ronda_hits_has(hits, P_SQL_NAME) && ronda_hits_has(hits, P_INPUT))
+	    ronda_hits_has(hits, P_SQL_NAME) && has_input(st, f))
 		return ronda_report(f, &rules[R_DBMGR], at(hits, P_SQL_BOX), "%s",
 				    _("database connection form with a box for SQL statements"));
 	if (connect && ronda_hits_has(hits, P_FORM_HOST) && ronda_hits_has(hits, P_FORM_PASS) &&
-	    ronda_hits_has(hits, P_SHOW) && ronda_hits_has(hits, P_INPUT))
+	    ronda_hits_has(hits, P_SHOW) && has_input(st, f))
 		return ronda_report(f, &rules[R_DBMGR], at(hits, P_SHOW), "%s",
 				    _("asks for a database server and password, then lists databases or tables"));
 	/* a phpMyAdmin copy dropped where no one installs one */
@@ -183,16 +216,17 @@ static int check_dbmgr(struct ronda_file *f, const struct ronda_hits *hits)
 	return RONDA_OK;
 }
 
-static int check_filemgr(struct ronda_file *f, const struct ronda_hits *hits)
+static int check_filemgr(const struct dualuse *st, struct ronda_file *f,
+			 const struct ronda_hits *hits)
 {
 	unsigned extra = ronda_hits_has(hits, P_RENAME) + ronda_hits_has(hits, P_CHMOD) +
 			 ronda_hits_has(hits, P_MKDIR) + ronda_hits_has(hits, P_META);
 	bool login;
 
-	if (!ronda_hits_has(hits, P_INPUT) || !ronda_hits_has(hits, P_LIST) ||
+	if (!ronda_hits_has(hits, P_LIST) ||
 	    !ronda_hits_has(hits, P_UPLOAD) || !ronda_hits_has(hits, P_DELETE) ||
 	    !ronda_hits_has(hits, P_WRITE) || !ronda_hits_has(hits, P_MULTIPART) ||
-	    extra < 2)
+	    extra < 2 || !has_input(st, f))
 		return RONDA_OK;
 	login = ronda_hits_has(hits, P_FORM_PASS);
 	if (ronda_filemgr_webshell_signals(f, login))
@@ -249,13 +283,12 @@ static int scan(void *state, struct ronda_file *f, const struct ronda_hits *hits
 {
 	int err;
 
-	(void)state;
 	if (f->cls.type != RONDA_FT_PHP || !hits->n)
 		return RONDA_OK;
-	if ((err = check_phpinfo(f, hits)) || (err = check_dbmgr(f, hits)) ||
-	    (err = check_filemgr(f, hits)) || (err = check_serverinfo(f, hits)))
+	if ((err = check_phpinfo(f, hits)) || (err = check_dbmgr(state, f, hits)) ||
+	    (err = check_filemgr(state, f, hits)) || (err = check_serverinfo(f, hits)))
 		return err;
 	return check_opcache(f, hits);
 }
 
-const struct ronda_detector ronda_detector_dualuse = { .name = "dualuse", .summary = N_("database managers, file managers, phpinfo and status pages left in the web root"), .rules = rules, .n_rules = R__COUNT, .init = init, .release = NULL, .scan = scan, .finish = NULL, .dynamic_rules = NULL };
+const struct ronda_detector ronda_detector_dualuse = { .name = "dualuse", .summary = N_("database managers, file managers, phpinfo and status pages left in the web root"), .rules = rules, .n_rules = R__COUNT, .init = init, .release = release, .scan = scan, .finish = NULL, .dynamic_rules = NULL };

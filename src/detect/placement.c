@@ -20,6 +20,7 @@
 
 #include "core/detector.h"
 #include "core/error.h"
+#include "core/hscache.h"
 #include "core/i18n.h"
 #include "core/rulefile.h"
 #include "lang/php_skim.h"
@@ -50,7 +51,7 @@ static const struct ronda_rule rules[R__COUNT] = {
 		N_("compare with the CMS's file list; a look-alike name that is not part of the CMS is almost always a backdoor") },
 };
 
-enum { P_PHPTAG = 1, P_SHORTECHO, P_SINK };
+enum { P_PHPTAG = 1, P_SHORTECHO };
 
 struct core_name {
 	char *name;
@@ -58,6 +59,8 @@ struct core_name {
 };
 
 struct state {
+	struct ronda_hs_set sink;      /* code that does something: asked only
+					* of images, text files and uploads */
 	struct ronda_wordlist libdirs, hidden_ok;
 	struct core_name *core;
 	size_t n_core, alloc_core;
@@ -65,6 +68,7 @@ struct state {
 
 static void free_state(struct state *st)
 {
+	ronda_hs_set_free(&st->sink);
 	ronda_wordlist_release(&st->libdirs);
 	ronda_wordlist_release(&st->hidden_ok);
 	for (size_t i = 0; i < st->n_core; i++)
@@ -101,13 +105,17 @@ static int load_core(struct state *st)
 
 static int init(struct ronda_detector_init *di, void **out)
 {
+	static const char *const sink[] = {
+		"\\b(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|base64_decode|gzinflate|gzuncompress|str_rot13|create_function|include|require|include_once|require_once|file_put_contents|move_uploaded_file)\\s*\\(",
+		"\\$_(GET|POST|REQUEST|COOKIE|FILES)\\b",
+	};
+	static const unsigned sink_flags[] = { HS_FLAG_SINGLEMATCH, HS_FLAG_SINGLEMATCH };
 	struct state *st = xcalloc(1, sizeof(*st));
 	int err;
 
 	if ((err = ronda_pattern_add(di, "<\\?php[\\s/(]", RONDA_PAT_CASELESS | RONDA_PAT_SINGLE, P_PHPTAG)) ||
 	    (err = ronda_pattern_add(di, "<\\?=\\s*\\$[A-Za-z_]", RONDA_PAT_SINGLE, P_SHORTECHO)) ||
-	    (err = ronda_pattern_add(di, "\\b(eval|assert|system|exec|shell_exec|passthru|popen|proc_open|base64_decode|gzinflate|gzuncompress|str_rot13|create_function|include|require|include_once|require_once|file_put_contents|move_uploaded_file)\\s*\\(", RONDA_PAT_SINGLE, P_SINK)) ||
-	    (err = ronda_pattern_add(di, "\\$_(GET|POST|REQUEST|COOKIE|FILES)\\b", RONDA_PAT_SINGLE, P_SINK)))
+	    (err = ronda_hs_set_compile(&st->sink, sink, sink_flags, 2)))
 		goto fail;
 	if ((err = ronda_wordlist_load(&st->libdirs, "placement-library-dirs")) ||
 	    (err = ronda_wordlist_load(&st->hidden_ok, "placement-hidden-dirs")) ||
@@ -216,7 +224,12 @@ static bool in_libdir(const struct state *st, const char *relpath)
 /* Is the file's PHP only comments and blanks ("Silence is golden"), or a
  * tiny guard that only redirects or stops (header("Location: ..."); exit;
  * defined('ABSPATH') || exit;)? */
-static bool php_is_guard(struct ronda_file *f, const struct ronda_hits *hits)
+static bool has_sink(const struct state *st, const struct ronda_file *f)
+{
+	return ronda_hs_set_any(&st->sink, f->data, f->len);
+}
+
+static bool php_is_guard(const struct state *st, struct ronda_file *f)
 {
 	static const char *const ok[] = {
 		"header(", "exit", "die", "http_response_code(", "return",
@@ -225,7 +238,7 @@ static bool php_is_guard(struct ronda_file *f, const struct ronda_hits *hits)
 	char *code, *p;
 	struct ronda_php_skim sk;
 
-	if (f->len > 4096 || ronda_hits_has(hits, P_SINK))
+	if (f->len > 4096 || has_sink(st, f))
 		return false;
 	code = ronda_file_alloc(f, 512);
 	ronda_php_skim(f->data, f->len, code, 512, &sk);
@@ -264,20 +277,20 @@ static bool ext_in(const char *ext, const char *const *list)
 	return false;
 }
 
-static int check_image_text(struct ronda_file *f, const struct ronda_hits *hits,
-			    enum upload_kind up)
+static int check_image_text(const struct state *st, struct ronda_file *f,
+			    const struct ronda_hits *hits, enum upload_kind up)
 {
 	unsigned fl = f->cls.flags;
 	bool real_tag = ronda_hits_has(hits, P_PHPTAG) || ronda_hits_has(hits, P_SHORTECHO);
 
 	if ((fl & (RONDA_CF_EXT_IMAGE | RONDA_CF_IMAGE_MAGIC)) &&
-	    (real_tag || (!(fl & RONDA_CF_BINARY) && ronda_hits_has(hits, P_SINK))))
+	    (real_tag || (!(fl & RONDA_CF_BINARY) && has_sink(st, f))))
 		return ronda_report(f, &rules[R_IMAGE], php_at(f, hits),
 				    (fl & RONDA_CF_IMAGE_MAGIC) ?
 				    _("starts like an image, holds a PHP open tag") :
 				    _("image extension, holds a PHP open tag"));
 	if ((fl & RONDA_CF_EXT_TEXT) && !(fl & RONDA_CF_BINARY)) {
-		bool payload = f->cls.php_offset < 64 || ronda_hits_has(hits, P_SINK);
+		bool payload = f->cls.php_offset < 64 || has_sink(st, f);
 		bool md = !strcmp(f->ext, "md");
 
 		if (!payload || (md && up == UP_NONE))
@@ -361,11 +374,11 @@ static int scan(void *state, struct ronda_file *f, const struct ronda_hits *hits
 	if (f->depth != 0 || !(fl & RONDA_CF_PHP))
 		return RONDA_OK;
 	up = upload_place(f->relpath);
-	if ((err = check_image_text(f, hits, up)))
+	if ((err = check_image_text(st, f, hits, up)))
 		return err;
 	if (fl & (RONDA_CF_EXT_IMAGE | RONDA_CF_EXT_TEXT | RONDA_CF_IMAGE_MAGIC))
 		return RONDA_OK;
-	if (up != UP_NONE && !php_is_guard(f, hits)) {
+	if (up != UP_NONE && !php_is_guard(st, f)) {
 		err = ronda_report_ex(f, &rules[R_UPLOADS], f->cls.php_offset,
 				      up == UP_STRONG ? -1 : RONDA_SEV_MEDIUM,
 				      up == UP_STRONG ? 0 : 55, "%s",

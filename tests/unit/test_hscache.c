@@ -127,10 +127,39 @@ static void test_cache(void **unused)
 	rmdir(dir);
 }
 
+/* a set scanned on demand: any match anywhere (past the first 16 bytes,
+ * after a near miss), none, a rejected pattern, no patterns */
+static void test_set(void **unused)
+{
+	static const char *const exprs[] = { "\\$_(GET|POST)\\s*\\[", "\\beval\\s*\\(" };
+	static const unsigned flags[] = { HS_FLAG_SINGLEMATCH, HS_FLAG_SINGLEMATCH };
+	static const char *const bad[] = { "(unclosed" };
+	struct ronda_hs_set set, none = { 0 };
+	const char *yes1 = "<?php echo $_GETX; $x = $_POST ['a'];";
+	const char *yes2 = "<?php /* evaluate */ eval ($x);";
+	const char *no = "<?php echo $_GET; $medieval('x'); $_COOKIE['a'];";
+
+	(void)unused;
+	setenv("RONDA_NO_CACHE", "1", 1);
+	assert_int_equal(ronda_hs_set_compile(&set, exprs, flags, 2), 0);
+	assert_true(ronda_hs_set_any(&set, yes1, strlen(yes1)));
+	assert_true(ronda_hs_set_any(&set, yes2, strlen(yes2)));
+	assert_false(ronda_hs_set_any(&set, no, strlen(no)));
+	assert_false(ronda_hs_set_any(&set, yes1, 0));
+	assert_false(ronda_hs_set_any(&none, yes1, strlen(yes1)));
+	ronda_hs_set_free(&set);
+	ronda_hs_set_free(&set);                 /* twice: nothing left */
+	assert_int_not_equal(ronda_hs_set_compile(&set, bad, flags, 1), 0);
+	assert_null(set.db);
+	assert_int_not_equal(ronda_hs_set_compile(&set, exprs, flags, 0), 0);
+	unsetenv("RONDA_NO_CACHE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
