@@ -740,28 +740,28 @@ static bool tok_digit(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_
 	return true;
 }
 
-/* a body without a backslash ends at the next quote */
-static bool tok_sq(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+/* a body without a backslash (nor '$' or '{' when it interpolates) ends
+ * at the next quote; anything else is lex_quoted()'s */
+static inline bool plain_quoted(struct ronda_php_lexer *lx, struct ronda_php_tok *t,
+				size_t i, char q, bool interp, unsigned type)
 {
-	size_t j = skip_quoted(lx->src, i + 1, lx->len, '\'', false);
+	size_t j = skip_quoted(lx->src, i + 1, lx->len, q, interp);
 
-	if (j >= lx->len || lx->src[j] != '\'')
-		return lex_quoted(lx, t, i, j, '\'');
-	put(t, i, j + 1 - i, RONDA_PHP_STRING, 0, 0);
+	if (j >= lx->len || lx->src[j] != q)
+		return lex_quoted(lx, t, i, j, q);
+	put(t, i, j + 1 - i, type, 0, 0);
 	lx->pos = j + 1;
 	return true;
 }
 
-/* and without '$' or '{' either, when it interpolates */
+static bool tok_sq(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
+{
+	return plain_quoted(lx, t, i, '\'', false, RONDA_PHP_STRING);
+}
+
 static bool tok_dq(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
 {
-	size_t j = skip_quoted(lx->src, i + 1, lx->len, '"', true);
-
-	if (j >= lx->len || lx->src[j] != '"')
-		return lex_quoted(lx, t, i, j, '"');
-	put(t, i, j + 1 - i, RONDA_PHP_DQSTRING, 0, 0);
-	lx->pos = j + 1;
-	return true;
+	return plain_quoted(lx, t, i, '"', true, RONDA_PHP_DQSTRING);
 }
 
 static bool tok_bt(struct ronda_php_lexer *lx, struct ronda_php_tok *t, size_t i)
