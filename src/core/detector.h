@@ -67,10 +67,17 @@ struct ronda_hit {
 	uint64_t end;     /* offset just past the match in f->data */
 };
 
+/* The engine keeps the first RONDA_HITS_PER_PATTERN hits of each pattern
+ * in a layer (and RONDA_HITS_PER_LAYER in all); past either, it drops the
+ * rest and sets overflow. */
+#define RONDA_HITS_PER_PATTERN 64
+#define RONDA_HITS_PER_LAYER 16384
+
 struct ronda_hits {
 	const struct ronda_hit *v;   /* ordered by end offset */
 	size_t n;
-	bool overflow;               /* more matches than were kept */
+	bool overflow;               /* a pattern of this detector, or the
+					layer, had more matches than kept */
 };
 
 bool ronda_hits_has(const struct ronda_hits *h, unsigned id);

@@ -358,8 +358,8 @@ void worker_release(struct worker *w)
 	memset(w, 0, sizeof(*w));
 }
 
-#define MAX_HITS_PER_PATTERN 64
-#define MAX_HITS_PER_LAYER 16384
+#define MAX_HITS_PER_PATTERN RONDA_HITS_PER_PATTERN
+#define MAX_HITS_PER_LAYER RONDA_HITS_PER_LAYER
 
 static int on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
@@ -372,7 +372,11 @@ static int on_match(unsigned int id, unsigned long long from,
 	(void)flags;
 	if (w->pat_count[id] == 0)
 		w->touched[w->n_touched++] = id;
-	if (++w->pat_count[id] > MAX_HITS_PER_PATTERN || h->n >= MAX_HITS_PER_LAYER) {
+	/* past its cap a pattern's hits are dropped: run_layer tells its
+	 * detector (only), from pat_count */
+	if (++w->pat_count[id] > MAX_HITS_PER_PATTERN)
+		return 0;
+	if (h->n >= MAX_HITS_PER_LAYER) {
 		h->overflow = true;
 		return 0;
 	}
@@ -482,6 +486,7 @@ static int run_layer(struct ronda_file *f)
 	struct hitset hs = { 0 };
 	struct ronda_hit *grouped = NULL;
 	size_t *start = NULL;
+	bool *capped = NULL;   /* per detector: a pattern of it had hits dropped */
 	int rc = RONDA_OK;
 
 	if (e->db && f->len) {
@@ -493,8 +498,16 @@ static int run_layer(struct ronda_file *f)
 		hs_scan(db, (const char *)f->data,
 			(unsigned)MIN(f->len, (size_t)UINT32_MAX), 0, w->scratch,
 			on_match, w);
-		for (size_t i = 0; i < w->n_touched; i++)
-			w->pat_count[w->touched[i]] = 0;
+		for (size_t i = 0; i < w->n_touched; i++) {
+			unsigned id = w->touched[i];
+
+			if (w->pat_count[id] > MAX_HITS_PER_PATTERN) {
+				if (!capped)
+					capped = xcalloc(e->n_dets, sizeof(*capped));
+				capped[e->pats[id].det] = true;
+			}
+			w->pat_count[id] = 0;
+		}
 		w->n_touched = 0;
 		w->cur = saved;
 		if (hs.n) {
@@ -504,7 +517,7 @@ static int run_layer(struct ronda_file *f)
 		}
 	}
 	for (size_t d = 0; d < e->n_dets; d++) {
-		struct ronda_hits hits = { NULL, 0, hs.overflow };
+		struct ronda_hits hits = { NULL, 0, hs.overflow || (capped && capped[d]) };
 
 		if (!e->dets[d]->scan)
 			continue;
@@ -519,6 +532,7 @@ static int run_layer(struct ronda_file *f)
 	}
 	free(grouped);
 	free(start);
+	free(capped);
 	free(hs.v);
 	return rc;
 }

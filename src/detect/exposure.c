@@ -684,10 +684,14 @@ static int check_sql(struct ronda_file *f, const struct ronda_hits *hits)
 				       _("database dump (table data with dump markers)"));
 	}
 	h = ronda_hits_first(hits, ronda_hits_has(hits, P_INSERT_INTO) ? P_INSERT_INTO : P_CREATE_TABLE);
-	/* schema files shipped with applications: say so, quietly */
-	return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end,
-			       n_ins >= 100 || hits->overflow ? RONDA_SEV_LOW : RONDA_SEV_INFO,
-			       50, _("SQL file with %zu INSERT statements and no dump header"),
+	/* schema files shipped with applications: say so, quietly; one
+	 * with more statements than the engine keeps hits of is data */
+	if (n_ins >= RONDA_HITS_PER_PATTERN || hits->overflow)
+		return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end, RONDA_SEV_LOW, 50,
+				       _("SQL file with %zu or more INSERT statements and no dump header"),
+				       n_ins);
+	return ronda_report_ex(f, &rules[R_SQL_DUMP], h->end, RONDA_SEV_INFO, 50,
+			       _("SQL file with %zu INSERT statements and no dump header"),
 			       n_ins);
 }
 
