@@ -29,6 +29,7 @@
 #include <pthread.h>
 
 #include "core/detector.h"
+#include "core/hscache.h"
 #include "core/spare.h"
 #include "core/error.h"
 #include "core/i18n.h"
@@ -101,12 +102,16 @@ static const struct ronda_rule rules[R__COUNT] = {
 };
 
 /* pattern ids */
-enum { P_SINK = 1, P_DECODER, P_ERRPAGE, P_PASSWORD_INPUT, P_SOURCE, P_URL,
+enum { P_DECODER = 2, P_ERRPAGE, P_PASSWORD_INPUT, P_SOURCE, P_URL,
        P_FETCH, P_PHP_INPUT, P_MARK_BASE };
 
 static const char *const markers[] = {
 	"FilesMan", "auth_pass", "b374k", "IndoXploit", "c99shell", "c99_sess",
 	"r57shell", "r57_", "WSO_VERSION", "wso_version",
+};
+
+struct ws_state {
+	struct ronda_hs_set sinks;   /* the sink words, scanned on demand */
 };
 
 static void build_filters(void);
@@ -122,11 +127,23 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 		"register_tick_function|ob_start|iterator_apply|forward_static_call|"
 		"include|include_once|require|require_once|move_uploaded_file|"
 		"scandir|opendir|unlink)\\b";
+	static const unsigned sink_flags[] = { HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH };
+	struct ws_state *st;
 	int err = 0;
 
+	*state = NULL;
 	pthread_once(&filters_once, build_filters);
-	err |= ronda_pattern_add(di, sinks, RONDA_PAT_CASELESS, P_SINK);
-	err |= ronda_pattern_add(di, "`", RONDA_PAT_LITERAL | RONDA_PAT_SINGLE, P_SINK);
+	/* The sink words only decide whether the structural pass runs (see
+	 * ws_scan): asked of PHP files alone, and a PHP file usually has one
+	 * (include, require) near its top, so an on-demand scan that stops at
+	 * the first costs less than the engine's reporting every one of them
+	 * for every file.  A backtick (shell execution) is a memchr(). */
+	st = xcalloc(1, sizeof(*st));
+	if ((err = ronda_hs_set_compile(&st->sinks, &sinks, sink_flags, 1))) {
+		free(st);
+		return err;
+	}
+	*state = st;
 	/* a variable call ($f(...), $a['k'](...)) is a sink too: see
 	 * has_variable_call, checked only when no sink word was found */
 	err |= ronda_pattern_add(di,
@@ -157,8 +174,16 @@ static int ws_init(struct ronda_detector_init *di, void **state)
 		err |= ronda_pattern_add(di, markers[k],
 					 RONDA_PAT_LITERAL | RONDA_PAT_SINGLE,
 					 P_MARK_BASE + k);
-	*state = NULL;
 	return err ? RONDA_EPATTERN : RONDA_OK;
+}
+
+static void ws_release(void *state)
+{
+	struct ws_state *st = state;
+
+	if (st)
+		ronda_hs_set_free(&st->sinks);
+	free(st);
 }
 
 /* ---- taint ---- */
@@ -2816,17 +2841,21 @@ static bool decoder_seen(int *known, const struct ronda_file *f)
 static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *hits)
 {
 	struct ctx c;
+	const struct ws_state *st = state;
 	int decoder = ronda_hits_has(hits, P_DECODER) ? 1 : -1;
-	bool structural = ronda_hits_has(hits, P_SINK);
+	size_t scanned = MIN(f->len, (size_t)UINT32_MAX);   /* as the engine */
+	bool structural;
 	unsigned flags = 0, layers_sent;
 	size_t skip = 0;
 	struct ronda_php_deob_limits lim = ronda_php_deob_default_limits;
 
 	if (f->cls.type != RONDA_FT_PHP)
 		return RONDA_OK;
-	if (!structural)
-		structural = decoder_seen(&decoder, f) ||
-			     has_variable_call(f->data, f->len);
+	/* a sink: a decoder hit, a backtick, a sink word, escaped bytes or
+	 * a variable call, the cheapest questions first */
+	structural = decoder > 0 || (scanned && memchr(f->data, '`', scanned) != NULL) ||
+		     ronda_hs_set_any(&st->sinks, f->data, scanned) ||
+		     decoder_seen(&decoder, f) || has_variable_call(f->data, f->len);
 	memset(&c, 0, sizeof(c));
 	c.f = f;
 	c.s = f->data;
@@ -2958,7 +2987,6 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 			break;
 		}
 	}
-	(void)state;
 	tables_put(c.tables, c.tables_size);
 	free(c.taint);
 	free(c.taint_idx);
@@ -2978,4 +3006,4 @@ static int ws_scan(void *state, struct ronda_file *f, const struct ronda_hits *h
 
 const struct ronda_rule *const ronda_filemgr_webshell_rule = &rules[R_FILE_MANAGER];
 
-const struct ronda_detector ronda_detector_webshell = { .name = "webshell", .summary = N_("webshells, backdoors and obfuscated PHP, found by structure"), .rules = rules, .n_rules = R__COUNT, .init = ws_init, .scan = ws_scan };
+const struct ronda_detector ronda_detector_webshell = { .name = "webshell", .summary = N_("webshells, backdoors and obfuscated PHP, found by structure"), .rules = rules, .n_rules = R__COUNT, .init = ws_init, .release = ws_release, .scan = ws_scan };
