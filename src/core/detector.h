@@ -87,6 +87,10 @@ const struct ronda_hit *ronda_hits_first(const struct ronda_hits *h, unsigned id
 /* First hit with this id whose end lies in [lo, hi], or NULL. */
 const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
 				      uint64_t lo, uint64_t hi);
+/* a's hits and b[0..nb) (both ordered by end offset, then id) into out
+ * (room for a->n + nb), in that order; returns a->n + nb. */
+size_t ronda_hits_merge(const struct ronda_hits *a, const struct ronda_hit *b,
+			size_t nb, struct ronda_hit *out);
 
 struct ronda_norm;
 struct ronda_php_toks;

@@ -432,6 +432,26 @@ const struct ronda_hit *ronda_hits_in(const struct ronda_hits *h, unsigned id,
 	return NULL;
 }
 
+size_t ronda_hits_merge(const struct ronda_hits *a, const struct ronda_hit *b,
+			size_t nb, struct ronda_hit *out)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < a->n && j < nb) {
+		const struct ronda_hit *x = &a->v[i], *y = &b[j];
+
+		if (y->end < x->end || (y->end == x->end && y->id < x->id))
+			out[k++] = b[j++];
+		else
+			out[k++] = a->v[i++];
+	}
+	while (i < a->n)
+		out[k++] = a->v[i++];
+	while (j < nb)
+		out[k++] = b[j++];
+	return k;
+}
+
 /*
  * Group the hits by detector, each group ordered by end offset, then local
  * id (the order cmp_hit gives), into out[start[d]..start[d + 1]).

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/detector.h"
 #include "core/error.h"
 #include "core/hscache.h"
 #include "core/util.h"
@@ -252,10 +253,11 @@ int ronda_hs_set_compile(struct ronda_hs_set *set, const char *const *exprs,
 			 const unsigned *flags, unsigned n)
 {
 	hs_compile_error_t *cerr = NULL;
-	unsigned ids[16];
+	unsigned ids[RONDA_HS_SET_MAX];
 
 	set->db = NULL;
 	set->gen = 0;
+	set->n = 0;
 	if (!n || n > ARRAY_SIZE(ids))
 		return RONDA_EINVAL;
 	for (unsigned i = 0; i < n; i++)
@@ -266,6 +268,7 @@ int ronda_hs_set_compile(struct ronda_hs_set *set, const char *const *exprs,
 		return RONDA_EPATTERN;
 	}
 	set->gen = ronda_hs_new_gen();
+	set->n = n;
 	ronda_hs_warm_add(set->db, set->gen);
 	return RONDA_OK;
 }
@@ -300,4 +303,55 @@ bool ronda_hs_set_any(const struct ronda_hs_set *set, const void *s, size_t n)
 	(void)hs_scan(set->db, s, (unsigned)MIN(n, (size_t)UINT32_MAX), 0, scratch,
 		      stop_at_first, &found);
 	return found;
+}
+
+struct set_hits {
+	struct ronda_hit *out;
+	const unsigned *ids;
+	size_t n;
+	unsigned count[RONDA_HS_SET_MAX];
+	bool overflow;
+};
+
+static int collect(unsigned id, unsigned long long from, unsigned long long to,
+		   unsigned flags, void *ctx)
+{
+	struct set_hits *c = ctx;
+
+	(void)from;
+	(void)flags;
+	if (id >= RONDA_HS_SET_MAX || c->count[id] >= RONDA_HITS_PER_PATTERN) {
+		c->overflow = true;
+		return 0;
+	}
+	c->count[id]++;
+	c->out[c->n].id = c->ids ? c->ids[id] : id;
+	c->out[c->n].end = to;
+	c->n++;
+	return 0;
+}
+
+static int cmp_end_id(const void *a, const void *b)
+{
+	const struct ronda_hit *x = a, *y = b;
+
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+size_t ronda_hs_set_hits(const struct ronda_hs_set *set, const void *s, size_t n,
+			 const unsigned *ids, struct ronda_hit *out, bool *overflow)
+{
+	struct set_hits c = { .out = out, .ids = ids };
+	hs_scratch_t *scratch;
+
+	if (!set->db || !n || !(scratch = ronda_hs_thread_scratch(set->db, set->gen)))
+		return 0;
+	(void)hs_scan(set->db, s, (unsigned)MIN(n, (size_t)UINT32_MAX), 0, scratch,
+		      collect, &c);
+	qsort(out, c.n, sizeof(*out), cmp_end_id);
+	if (c.overflow)
+		*overflow = true;
+	return c.n;
 }

@@ -60,10 +60,15 @@ void ronda_hs_thread_warm(void);
  * and scanned when asked (same regex engine, so the same answer).  On PHP,
  * the engine's database is the bigger part of the matching cost.
  */
+#define RONDA_HS_SET_MAX 16   /* patterns in a set */
+
 struct ronda_hs_set {
 	hs_database_t *db;
 	uint64_t gen;
+	unsigned n;                 /* patterns */
 };
+
+struct ronda_hit;
 
 /* flags as for hs_compile_multi(); RONDA_OK or RONDA_EPATTERN */
 int ronda_hs_set_compile(struct ronda_hs_set *set, const char *const *exprs,
@@ -72,5 +77,16 @@ void ronda_hs_set_free(struct ronda_hs_set *set);
 /* Does a pattern of the set match s[0..n) (the first 4 GiB, as the
  * engine's scan)?  false as well when the set or a scratch is missing. */
 bool ronda_hs_set_any(const struct ronda_hs_set *set, const void *s, size_t n);
+/*
+ * Every match of the set's patterns in s[0..n) (the first 4 GiB), as the
+ * engine would hand them to a detector: out[k].id is ids[i] for the set's
+ * pattern i (i itself when ids is NULL), ordered by end offset, then id;
+ * of each pattern only the first RONDA_HITS_PER_PATTERN that vectorscan
+ * reports are kept, and *overflow is set when more were dropped.  out has
+ * room for set->n * RONDA_HITS_PER_PATTERN.  Returns how many; 0 when the
+ * set or a scratch is missing.
+ */
+size_t ronda_hs_set_hits(const struct ronda_hs_set *set, const void *s, size_t n,
+			 const unsigned *ids, struct ronda_hit *out, bool *overflow);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "core/detector.h"
 #include "core/error.h"
+#include "core/hscache.h"
 #include "core/i18n.h"
 #include "text/seo_words.h"
 #include "text/url.h"
@@ -69,36 +70,51 @@ static const struct ronda_rule rules[R__COUNT] = {
 enum {
 	P_UA, P_REF, P_LANG, P_IP, P_FETCH, P_CURL, P_INCL, P_URL, P_B64URL,
 	P_LOCALFILE, P_RENAMED, P_EXIT, P_LOCATION, P_TPL_ECHO, P_HTML_END, P_OUT,
+	P_TPL_FN,
 };
 
+/*
+ * The patterns marked `demand` are kept out of the engine's database,
+ * which every file goes through, and scanned (ronda_hs_set_hits: same
+ * regex engine, same hits, same cap) only for a PHP file with a header
+ * read (P_UA, P_REF, P_LANG, P_IP), where the cloaker checks use them;
+ * their hits are merged with the engine's.  The template check needs only
+ * the first P_TPL_ECHO pattern, and only near a URL: that one is scanned
+ * alone when there is a URL and a P_TPL_FN hit that could end one of its
+ * matches (tpl_may).
+ */
 static const struct {
 	const char *expr;
 	unsigned flags;
 	unsigned id;
+	bool demand;
 } patterns[] = {
-	{ "HTTP_USER_AGENT", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_UA },
-	{ "['\"]user-agent['\"]", RONDA_PAT_CASELESS, P_UA },
-	{ "HTTP_REFERER", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_REF },
-	{ "HTTP_ACCEPT_LANGUAGE", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_LANG },
+	{ "HTTP_USER_AGENT", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_UA, false },
+	{ "['\"]user-agent['\"]", RONDA_PAT_CASELESS, P_UA, false },
+	{ "HTTP_REFERER", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_REF, false },
+	{ "HTTP_ACCEPT_LANGUAGE", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_LANG, false },
 	{ "(REMOTE_ADDR|HTTP_X_FORWARDED_FOR|HTTP_CF_CONNECTING_IP|HTTP_X_REAL_IP|HTTP_CLIENT_IP)",
-	  RONDA_PAT_CASELESS, P_IP },
+	  RONDA_PAT_CASELESS, P_IP, false },
 	{ "\\b(file_get_contents|fopen|readfile|fpassthru|fsockopen|stream_get_contents|wp_remote_get|file)\\s*\\(",
-	  RONDA_PAT_CASELESS, P_FETCH },
-	{ "\\bcurl_(exec|init)\\s*\\(", RONDA_PAT_CASELESS, P_CURL },
-	{ "\\b(include|require)(_once)?\\b", RONDA_PAT_CASELESS, P_INCL },
-	{ "['\"](https?:)?//[a-z0-9]", RONDA_PAT_CASELESS, P_URL },
-	{ "['\"]aHR0c", 0, P_B64URL },
-	{ "\\.(txt|html?|dat|log|md|ico|jpe?g|png|gif)['\"]", RONDA_PAT_CASELESS, P_LOCALFILE },
+	  RONDA_PAT_CASELESS, P_FETCH, true },
+	{ "\\bcurl_(exec|init)\\s*\\(", RONDA_PAT_CASELESS, P_CURL, true },
+	{ "\\b(include|require)(_once)?\\b", RONDA_PAT_CASELESS, P_INCL, true },
+	{ "['\"](https?:)?//[a-z0-9]", RONDA_PAT_CASELESS, P_URL, false },
+	{ "['\"]aHR0c", 0, P_B64URL, false },
+	{ "\\.(txt|html?|dat|log|md|ico|jpe?g|png|gif)['\"]", RONDA_PAT_CASELESS, P_LOCALFILE, true },
 	{ "['\"/]([a-z0-9]+[_.-])?(old|white|ori|orig|original|asli|backup|bak|lama|real)([_.-][a-z0-9_.-]{0,20})?\\.php[0-9]?['\"]",
-	  RONDA_PAT_CASELESS, P_RENAMED },
-	{ "\\b(exit|die)\\b", RONDA_PAT_CASELESS, P_EXIT },
-	{ "\\bheader\\s*\\(\\s*['\"]location:", RONDA_PAT_CASELESS, P_LOCATION },
+	  RONDA_PAT_CASELESS, P_RENAMED, true },
+	{ "\\b(exit|die)\\b", RONDA_PAT_CASELESS, P_EXIT, true },
+	{ "\\bheader\\s*\\(\\s*['\"]location:", RONDA_PAT_CASELESS, P_LOCATION, true },
 	{ "(\\becho|\\bprint|<\\?=|\\{!!)\\s*\\(?\\s*@?\\s*(file_get_contents|curl_exec|stream_get_contents|wp_remote_retrieve_body)\\s*\\(",
-	  RONDA_PAT_CASELESS, P_TPL_ECHO },
-	{ "\\b(readfile|include|require)(_once)?\\s*\\(?\\s*['\"]https?://", RONDA_PAT_CASELESS, P_TPL_ECHO },
-	{ "</html\\s*>", RONDA_PAT_CASELESS, P_HTML_END },
+	  RONDA_PAT_CASELESS, P_TPL_ECHO, true },
+	{ "\\b(readfile|include|require)(_once)?\\s*\\(?\\s*['\"]https?://", RONDA_PAT_CASELESS, P_TPL_ECHO, false },
+	{ "</html\\s*>", RONDA_PAT_CASELESS, P_HTML_END, false },
 	{ "\\b(echo|print|printf|readfile|fpassthru)\\b|<\\?=|\\b(exit|die)\\s*\\(\\s*\\$",
-	  RONDA_PAT_CASELESS, P_OUT },
+	  RONDA_PAT_CASELESS, P_OUT, true },
+	/* where every P_TPL_ECHO hit of the pattern above ends (see tpl_may) */
+	{ "(file_get_contents|curl_exec|stream_get_contents|wp_remote_retrieve_body)\\s*\\(",
+	  RONDA_PAT_CASELESS, P_TPL_FN, false },
 };
 
 #define EVIDENCE_BEFORE 4096u
@@ -1037,22 +1053,154 @@ static void check_after_html(struct ronda_file *f, const struct ronda_hits *h,
 		    (size_t)(end - p), n_links, hidden ? _(", hidden") : "");
 }
 
+struct cloak {
+	struct ronda_hs_set demand;           /* the patterns marked so */
+	unsigned ids[RONDA_HS_SET_MAX];       /* their local ids */
+	struct ronda_hs_set tpl;              /* the first P_TPL_ECHO one */
+};
+
+static const char *const tpl_fns[] = {
+	"file_get_contents", "curl_exec", "stream_get_contents", "wp_remote_retrieve_body",
+};
+
+static bool ws_char(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Could a match of the first P_TPL_ECHO pattern end where this P_TPL_FN hit
+ * ends?  It would be `(\becho|\bprint|<\?=|\{!!)\s*\(?\s*@?\s*` before the
+ * name; this test is looser (any run of space, '(' and '@', no word
+ * boundary), so when it says no, the pattern has no match there.
+ */
+static bool tpl_may(const struct ronda_file *f, uint64_t end)
+{
+	const unsigned char *s = f->data;
+	size_t i = (size_t)end;
+
+	if (i == 0 || i > f->len || s[i - 1] != '(')
+		return true;   /* not a hit of P_TPL_FN: do not guess */
+	i--;
+	while (i > 0 && ws_char(s[i - 1]))
+		i--;
+	for (size_t k = 0; k < ARRAY_SIZE(tpl_fns); k++) {
+		size_t n = strlen(tpl_fns[k]), j;
+
+		if (i < n || strncasecmp((const char *)s + i - n, tpl_fns[k], n))
+			continue;
+		j = i - n;
+		while (j > 0 && (ws_char(s[j - 1]) || s[j - 1] == '(' || s[j - 1] == '@'))
+			j--;
+		if ((j >= 4 && !strncasecmp((const char *)s + j - 4, "echo", 4)) ||
+		    (j >= 5 && !strncasecmp((const char *)s + j - 5, "print", 5)) ||
+		    (j >= 3 && (!memcmp(s + j - 3, "<?=", 3) || !memcmp(s + j - 3, "{!!", 3))))
+			return true;
+	}
+	return false;
+}
+
 static int cloak_init(struct ronda_detector_init *di, void **state)
 {
+	const char *exprs[RONDA_HS_SET_MAX];
+	unsigned flags[RONDA_HS_SET_MAX], n = 0;
+	struct cloak *st;
 	int err;
 
 	*state = NULL;
 	if ((err = ronda_seo_words_init()))
 		return err;
-	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++)
-		if ((err = ronda_pattern_add(di, patterns[i].expr, patterns[i].flags,
-					     patterns[i].id)))
+	st = xcalloc(1, sizeof(*st));
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		if (!patterns[i].demand) {
+			err = ronda_pattern_add(di, patterns[i].expr, patterns[i].flags,
+						patterns[i].id);
+		} else if (n == RONDA_HS_SET_MAX ||
+			   (patterns[i].flags & ~RONDA_PAT_CASELESS)) {
+			err = RONDA_EINVAL;   /* only what the set compiles as given */
+		} else {
+			exprs[n] = patterns[i].expr;
+			flags[n] = patterns[i].flags & RONDA_PAT_CASELESS ? HS_FLAG_CASELESS : 0;
+			st->ids[n++] = patterns[i].id;
+		}
+		if (err) {
+			free(st);
 			return err;
+		}
+	}
+	if ((err = ronda_hs_set_compile(&st->demand, exprs, flags, n))) {
+		free(st);
+		return err;
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (st->ids[k] == P_TPL_ECHO) {
+			err = ronda_hs_set_compile(&st->tpl, exprs + k, flags + k, 1);
+			break;
+		}
+	if (err || !st->tpl.db) {
+		ronda_hs_set_free(&st->demand);
+		free(st);
+		return err ? err : RONDA_EINVAL;
+	}
+	*state = st;
 	return RONDA_OK;
+}
+
+static void cloak_release(void *state)
+{
+	struct cloak *st = state;
+
+	if (st) {
+		ronda_hs_set_free(&st->demand);
+		ronda_hs_set_free(&st->tpl);
+	}
+	free(st);
+}
+
+/* h with the demand patterns' hits merged in, when the checks of a PHP
+ * file can use them (see the patterns); else h itself.  The arrays are the
+ * file's (ronda_file_alloc). */
+static const struct ronda_hits *with_demand(const struct cloak *cl, struct ronda_file *f,
+					    const struct ronda_hits *h,
+					    struct ronda_hits *out)
+{
+	static const unsigned tpl_id[] = { P_TPL_ECHO };
+	const struct ronda_hs_set *set = &cl->demand;
+	const unsigned *ids = cl->ids;
+	struct ronda_hit *d, *v;
+	bool ask = false;
+	size_t nd, n_fn = 0;
+
+	for (size_t i = 0; i < h->n && !ask; i++)
+		ask = h->v[i].id == P_UA || h->v[i].id == P_REF ||
+		      h->v[i].id == P_LANG || h->v[i].id == P_IP;
+	if (!ask && (ronda_hits_has(h, P_URL) || ronda_hits_has(h, P_B64URL))) {
+		for (size_t i = 0; i < h->n && !ask; i++)
+			if (h->v[i].id == P_TPL_FN) {
+				n_fn++;
+				ask = tpl_may(f, h->v[i].end);
+			}
+		/* hits past the cap were not seen: they might */
+		ask |= n_fn >= RONDA_HITS_PER_PATTERN;
+		set = &cl->tpl;
+		ids = tpl_id;
+	}
+	if (!ask)
+		return h;
+	d = ronda_file_alloc(f, (size_t)set->n * RONDA_HITS_PER_PATTERN * sizeof(*d));
+	out->overflow = h->overflow;
+	nd = ronda_hs_set_hits(set, f->data, f->len, ids, d, &out->overflow);
+	if (!nd)
+		return h;
+	v = ronda_file_alloc(f, (h->n + nd) * sizeof(*v));
+	out->n = ronda_hits_merge(h, d, nd, v);
+	out->v = v;
+	return out;
 }
 
 static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits *h)
 {
+	struct ronda_hits merged;
 	struct cloak_state st;
 	bool php = f->cls.type == RONDA_FT_PHP || (f->cls.flags & RONDA_CF_PHP) ||
 		   (f->cls.flags & RONDA_CF_EXT_PHP) || f->depth > 0;
@@ -1063,6 +1211,7 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 	memset(&st, 0, sizeof(st));
 	ronda_crawl_file_init(&st.cf, f->data, f->len);
 	if (php) {
+		h = with_demand(state, f, h, &merged);
 		for (size_t i = 0; i < h->n && n_conds < MAX_CONDS; i++) {
 			const struct ronda_hit *x = &h->v[i];
 			if (x->id != P_UA && x->id != P_REF && x->id != P_LANG &&
@@ -1093,4 +1242,4 @@ static int cloak_scan(void *state, struct ronda_file *f, const struct ronda_hits
 	return RONDA_OK;
 }
 
-const struct ronda_detector ronda_detector_cloak = { "cloak", N_("PHP that serves crawlers, phones or search visitors other content; template remote includes; output after </html>"), rules, R__COUNT, cloak_init, NULL, cloak_scan, NULL, NULL };
+const struct ronda_detector ronda_detector_cloak = { "cloak", N_("PHP that serves crawlers, phones or search visitors other content; template remote includes; output after </html>"), rules, R__COUNT, cloak_init, cloak_release, cloak_scan, NULL, NULL };

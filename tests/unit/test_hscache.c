@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/detector.h"
 #include "core/hscache.h"
 #include "core/util.h"
 
@@ -155,11 +156,72 @@ static void test_set(void **unused)
 	unsetenv("RONDA_NO_CACHE");
 }
 
+/* every hit of a set, with the caller's ids, ordered by end then id, the
+ * engine's cap per pattern; and merged with other hits in the same order */
+static void test_set_hits(void **unused)
+{
+	static const char *const exprs[] = { "\\becho\\b", "o\\b", "x" };
+	static const unsigned flags[] = { HS_FLAG_CASELESS, 0, 0 };
+	static const unsigned ids[] = { 7, 3, 9 };
+	struct ronda_hs_set set, none = { 0 };
+	struct ronda_hit out[3 * RONDA_HITS_PER_PATTERN], merged[3 * RONDA_HITS_PER_PATTERN + 2];
+	const struct ronda_hit other[] = { { 5, 4 }, { 1, 9 } };
+	struct ronda_hits a = { other, 2, false };
+	const char *s = "ECHO 1; echo 2";   /* "echo" ends at 4 and 12 */
+	char many[4 * RONDA_HITS_PER_PATTERN];
+	bool over = false;
+	size_t n;
+
+	(void)unused;
+	setenv("RONDA_NO_CACHE", "1", 1);
+	assert_int_equal(ronda_hs_set_compile(&set, exprs, flags, 3), 0);
+	assert_int_equal(set.n, 3);
+	n = ronda_hs_set_hits(&set, s, strlen(s), ids, out, &over);
+	/* "o\b" (id 3) ends where "echo" (id 7) does; the lower id first */
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].end, 4);
+	assert_int_equal(out[0].id, 7);   /* "ECHO": "o\b" is case-sensitive */
+	assert_int_equal(out[1].end, 12);
+	assert_int_equal(out[1].id, 3);
+	assert_int_equal(out[2].end, 12);
+	assert_int_equal(out[2].id, 7);
+	assert_false(over);
+	/* merged with hits ordered the same way: at equal ends, (4, 5)
+	 * before (4, 7) */
+	assert_int_equal(ronda_hits_merge(&a, out, n, merged), 5);
+	assert_int_equal(merged[0].end, 4);
+	assert_int_equal(merged[0].id, 5);
+	assert_int_equal(merged[1].end, 4);
+	assert_int_equal(merged[1].id, 7);
+	assert_int_equal(merged[2].end, 9);
+	assert_int_equal(merged[2].id, 1);
+	assert_int_equal(merged[3].end, 12);
+	assert_int_equal(merged[4].end, 12);
+	/* no ids: the set's indexes */
+	n = ronda_hs_set_hits(&set, s, strlen(s), NULL, out, &over);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0].id, 0);
+	/* past the cap: the first RONDA_HITS_PER_PATTERN, then overflow */
+	memset(many, 'x', sizeof(many));
+	n = ronda_hs_set_hits(&set, many, sizeof(many), ids, out, &over);
+	assert_int_equal(n, RONDA_HITS_PER_PATTERN);
+	assert_int_equal(out[0].end, 1);
+	assert_int_equal(out[n - 1].end, RONDA_HITS_PER_PATTERN);
+	assert_int_equal(out[n - 1].id, 9);
+	assert_true(over);
+	/* nothing to scan, or no set */
+	assert_int_equal(ronda_hs_set_hits(&set, s, 0, ids, out, &over), 0);
+	assert_int_equal(ronda_hs_set_hits(&none, s, strlen(s), ids, out, &over), 0);
+	ronda_hs_set_free(&set);
+	unsetenv("RONDA_NO_CACHE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_set_hits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
