@@ -1,8 +1,9 @@
 /*
  * webshell.c — webshells, backdoors and obfuscated PHP, found by structure.
  *
- * A cheap vectorscan prefilter (sink, decoder and family-marker words)
- * decides whether a PHP file is worth tokenizing.  Then:
+ * Cheap tests (the engine's decoder hits, a backtick, the sink words
+ * scanned on demand, escaped bytes, a variable call) decide whether a PHP
+ * file is worth tokenizing.  Then:
  *   1. the deobfuscator (lang/php_deob.h) evaluates constant expressions;
  *      decoded code goes back to the engine with ronda_scan_layer(), so every
  *      detector sees each layer, and eval of decoded content is reported;
@@ -12,7 +13,9 @@
  *      per function scope, only in scopes that hold a source; functions of
  *      the file that return input make their calls sources, and calls of
  *      functions whose parameters reach a sink (summaries worked out on
- *      demand) are checked like the sink itself;
+ *      demand) are checked like the sink itself; input that a whitelist
+ *      preg_replace() reduced to letters, digits, '_' and '-' (T_WORD)
+ *      is still input to every sink but an include path;
  *   3. sinks (eval, assert, shell functions, backticks, preg_replace /e,
  *      create_function, include, callbacks, variable functions) are checked
  *      for tainted arguments or callees;
@@ -199,7 +202,11 @@ static void ws_release(void *state)
 #define T_PARAM0  0x100u  /* parameter k of the enclosing function is
 			     T_PARAM0 << k (summaries, see below) */
 #define T_PARAMS  (0xffu * T_PARAM0)
-#define T_REQUEST (T_INPUT | T_FILES | T_ELEM | T_DERIVED)
+#define T_WORD    0x10000u  /* input with all but letters, digits, '_'
+			       and '-' removed (strips_to_word): a sink
+			       sees it as T_INPUT (region_taint), except
+			       an include path, and propagation keeps it */
+#define T_REQUEST (T_INPUT | T_FILES | T_ELEM | T_DERIVED | T_WORD)
 
 /* Functions defined in the file, for taint across calls.  A function whose
  * body holds a sink (or calls such a function) gets its parameters seeded
@@ -315,6 +322,8 @@ struct ctx {
 	uint32_t *rsites;           /* tokens relive() looks at */
 	size_t n_rsites, alloc_rsites;
 	bool marking;               /* a propagation pass: note reads */
+	bool word_ok;               /* region_taint: leave T_WORD as it is */
+	unsigned word_depth;        /* region_taint inside a preg_replace() */
 	uint64_t rmark[64];         /* variables read in this pass, by hash */
 	/* what lets a later pass of a propagation loop skip a site
 	 * (propagate_in()): a stamp per taint change, the last one by mark
@@ -969,12 +978,15 @@ static const struct fn *fn_named(const struct ctx *c, size_t i);
 static const struct fn *fn_next(const struct ctx *c, const struct fn *f);
 
 /* Taint of the tokens [i, j); *src gets a description of the first source. */
+static bool strips_to_word(const struct ctx *c, size_t k, size_t *from, size_t *to);
+
 static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			     size_t src_size)
 {
 	unsigned bits = 0, lit_remote = 0;
 	bool has_const = false;
 	size_t derived_until = 0;   /* inside the arguments of an unknown call */
+	size_t from, to;            /* a whitelist preg_replace()'s subject */
 
 	if (j > c->n)
 		j = c->n;
@@ -1026,6 +1038,30 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 			k = c->match[k + 1];
 			continue;
 		}
+		/* preg_replace('/[^a-z0-9_-]+/', '', $x): what input is left
+		 * is T_WORD (the pattern and '' make the value partial, as when
+		 * the call passed its input through) */
+		if (t->type == RONDA_PHP_IDENT && t->len == 12 && (km & KW_PASS) &&
+		    c->match[k + 1] < c->n && c->word_depth < 4 &&
+		    strips_to_word(c, k, &from, &to)) {
+			char isrc[48] = "";
+			unsigned in;
+
+			c->word_depth++;   /* nested calls: bounded recursion */
+			in = region_taint(c, from, to, isrc, sizeof(isrc));
+			c->word_depth--;
+
+			b = (in & ~(T_INPUT | T_FILES | T_WORD | T_PARTIAL)) |
+			    (in & (T_INPUT | T_FILES | T_WORD) ? T_WORD : 0u);
+			if (k < derived_until && (b & T_WORD))
+				b = (b & ~T_WORD) | T_DERIVED;
+			if (src && (b & T_WORD) && !(bits & (T_INPUT | T_FILES | T_WORD)) && isrc[0])
+				ronda_strlcpy(src, isrc, src_size);
+			bits |= b;
+			has_const = true;
+			k = c->match[k + 1];
+			continue;
+		}
 		/* $registry[$_GET['x']]: input picks an element, it is not the value */
 		if (op(c, k, "[") && k > i && c->match[k] < c->n &&
 		    (c->t[k - 1].type == RONDA_PHP_VARIABLE || op(c, k - 1, "]") ||
@@ -1069,8 +1105,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 
 				if (e && e->bits) {
 					b = e->bits;
-					if (k < derived_until && (b & T_INPUT))
-						b = (b & ~T_INPUT) | T_DERIVED;
+					if (k < derived_until && (b & (T_INPUT | T_WORD)))
+						b = (b & ~(T_INPUT | T_WORD)) | T_DERIVED;
 					if (src && !(bits & b) && e->src[0])
 						ronda_strlcpy(src, e->src, src_size);
 					bits |= b;
@@ -1089,8 +1125,8 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 
 				if (e && e->bits) {
 					b = e->bits | (ext ? T_INPUT : 0);
-					if (k < derived_until && (b & T_INPUT))
-						b = (b & ~T_INPUT) | T_DERIVED;
+					if (k < derived_until && (b & (T_INPUT | T_WORD)))
+						b = (b & ~(T_INPUT | T_WORD)) | T_DERIVED;
 					if (src && !(bits & b) && e->src[0])
 						ronda_strlcpy(src, e->src, src_size);
 					else if (src && ext && !(bits & T_INPUT))
@@ -1148,10 +1184,12 @@ static unsigned region_taint(struct ctx *c, size_t i, size_t j, char *src,
 		if (fetch)
 			bits |= T_REMOTE;
 	}
-	if ((bits & T_INPUT) && has_const)
+	if ((bits & (T_INPUT | T_WORD)) && has_const)
 		bits |= T_PARTIAL;
 	if ((bits & T_PARAMS) && has_const)
 		bits |= T_PPARTIAL;
+	if ((bits & T_WORD) && !c->word_ok)
+		bits = (bits & ~T_WORD) | T_INPUT;
 	return bits;
 }
 
@@ -1393,7 +1431,9 @@ static void propagate_site(struct ctx *c, size_t i, bool *changed)
 		if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
 			return;
 		e = stmt_end(c, j + 1);
+		c->word_ok = true;   /* stored as it is: see T_WORD */
 		bits = region_taint(c, j + 1, e, src, sizeof(src));
+		c->word_ok = false;
 		taint_key(c, ksc, nm, len, bits, src, changed);
 	} else if (c->has_globals && t->type == RONDA_PHP_IDENT && t->len == 6 &&
 		   word(c, i, "global") && c->n_top) {
@@ -1428,9 +1468,11 @@ static void propagate_site(struct ctx *c, size_t i, bool *changed)
 		if (!(op(c, j, "=") || op(c, j, ".=") || op(c, j, "?\?=")))
 			return;
 		e = stmt_end(c, j + 1);
+		c->word_ok = true;
 		bits = region_taint(c, j + 1, e, src, sizeof(src));
-		if (elem && (bits & T_INPUT))
-			bits = (bits & ~T_INPUT) | T_ELEM;
+		c->word_ok = false;
+		if (elem && (bits & (T_INPUT | T_WORD)))
+			bits = (bits & ~(T_INPUT | T_WORD)) | T_ELEM;
 		taint_var(c, i, bits, src, changed);
 	} else if (word(c, i, "foreach") && op(c, i + 1, "(") && c->match[i + 1] < c->n) {
 		size_t close = c->match[i + 1], as = i + 2;
@@ -1439,7 +1481,9 @@ static void propagate_site(struct ctx *c, size_t i, bool *changed)
 
 		while (as < close && !word(c, as, "as"))
 			as++;
+		c->word_ok = true;
 		bits = region_taint(c, i + 2, as, src, sizeof(src));
+		c->word_ok = false;
 		for (size_t k = as; k < close; k++)
 			if (c->t[k].type == RONDA_PHP_VARIABLE)
 				taint_var(c, k, bits, src, changed);
@@ -1576,6 +1620,83 @@ static size_t split_args(const struct ctx *c, size_t p, size_t *start,
 	}
 	end[n] = close;
 	return n + 1;
+}
+
+static bool ascii_alnum(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+/*
+ * Is s (a preg_replace() pattern) one negated class of letters, digits,
+ * '_' and '-' (ranges within one of a-z, A-Z, 0-9; \d, \w, \-, \_), with
+ * an optional + or * and modifiers other than e: "/[^a-z0-9_-]+/i"?
+ */
+static bool word_class_pattern(const char *s)
+{
+	static const char mods[] = "imsuxADSUXJ";
+	char d = s[0], close = d == '(' ? ')' : d == '{' ? '}' : d == '[' ? ']' :
+			       d == '<' ? '>' : d;
+	const char *q = s + 1;
+	int prev = 0;   /* the last literal, for a range */
+
+	if (!d || ascii_alnum((unsigned char)d) || d == '\\' || d == ' ' ||
+	    q[0] != '[' || q[1] != '^' || q[2] == ']')
+		return false;
+	for (q += 2; *q != ']'; q++) {
+		unsigned char ch = (unsigned char)*q;
+
+		if (ch == '\\') {
+			if (!q[1] || !strchr("-_dw", q[1]))
+				return false;
+			q++;
+			prev = q[0] == '-' || q[0] == '_' ? 0 : -1;
+		} else if (ch == '-' && prev > 0 && q[1] != ']') {
+			unsigned char to = (unsigned char)q[1];
+			bool ok = (prev >= 'a' && prev <= 'z' && to >= prev && to <= 'z') ||
+				  (prev >= 'A' && prev <= 'Z' && to >= prev && to <= 'Z') ||
+				  (prev >= '0' && prev <= '9' && to >= prev && to <= '9');
+			if (!ok)
+				return false;
+			q++;
+			prev = -1;   /* "a-z-" : the next '-' is a literal */
+		} else if (ch == '-' || ch == '_' || ascii_alnum(ch)) {
+			prev = ch == '-' || ch == '_' ? 0 : ch;
+		} else {
+			return false;
+		}
+	}
+	q++;
+	if (*q == '+' || *q == '*') {
+		q++;
+		if (*q == '?' || *q == '+')
+			q++;
+	}
+	if (*q++ != close)
+		return false;
+	for (; *q; q++)
+		if (!strchr(mods, *q))
+			return false;
+	return true;
+}
+
+/* preg_replace('/[^a-z0-9_-]+/', '', $x) at token k: all but letters,
+ * digits, '_' and '-' removed from $x, so what is left cannot name
+ * another directory or a URL, nor hold shell syntax (word_class_pattern;
+ * constant pattern, empty replacement, no limit). */
+static bool strips_to_word(const struct ctx *c, size_t k, size_t *from, size_t *to)
+{
+	size_t start[4], end[4];
+	char pat[96], rep[4];
+
+	if (!word(c, k, "preg_replace") || !op(c, k + 1, "(") ||
+	    split_args(c, k + 1, start, end, 4) != 3 ||
+	    end[0] != start[0] + 1 || end[1] != start[1] + 1)
+		return false;
+	*from = start[2];
+	*to = end[2];
+	return const_key(c, start[0], pat, sizeof(pat)) && const_key(c, start[1], rep, sizeof(rep)) &&
+	       !rep[0] && word_class_pattern(pat);
 }
 
 static const char *const exec_names[] = {
@@ -1810,8 +1931,13 @@ static void check_include(struct ctx *c, size_t i)
 {
 	size_t e = stmt_end(c, i + 1);
 	char src[48] = "";
-	unsigned bits = region_taint(c, i + 1, e, src, sizeof(src));
+	unsigned bits;
 
+	/* input reduced to letters, digits, '_' and '-' (T_WORD) cannot
+	 * name another directory or a URL: not an inclusion of its choice */
+	c->word_ok = true;
+	bits = region_taint(c, i + 1, e, src, sizeof(src));
+	c->word_ok = false;
 	if (bits & (T_INPUT | T_FILES)) {
 		/* a path built around input (dir . $x . '.php') is a file
 		 * inclusion bug at worst; a bare input path is a backdoor */
