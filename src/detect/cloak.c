@@ -89,11 +89,14 @@ static const struct {
 	unsigned id;
 	bool demand;
 } patterns[] = {
-	{ "HTTP_USER_AGENT", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_UA, false },
+	/* header keys: a key is read as 'HTTP_REFERER', [HTTP_REFERER] or
+	 * getenv("HTTP_REFERER"), never inside a longer name such as
+	 * WordPress's wp_http_referer (a form field), hence the \b */
+	{ "\\bHTTP_USER_AGENT", RONDA_PAT_CASELESS, P_UA, false },
 	{ "['\"]user-agent['\"]", RONDA_PAT_CASELESS, P_UA, false },
-	{ "HTTP_REFERER", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_REF, false },
-	{ "HTTP_ACCEPT_LANGUAGE", RONDA_PAT_CASELESS | RONDA_PAT_LITERAL, P_LANG, false },
-	{ "(REMOTE_ADDR|HTTP_X_FORWARDED_FOR|HTTP_CF_CONNECTING_IP|HTTP_X_REAL_IP|HTTP_CLIENT_IP)",
+	{ "\\bHTTP_REFERER", RONDA_PAT_CASELESS, P_REF, false },
+	{ "\\bHTTP_ACCEPT_LANGUAGE", RONDA_PAT_CASELESS, P_LANG, false },
+	{ "\\b(REMOTE_ADDR|HTTP_X_FORWARDED_FOR|HTTP_CF_CONNECTING_IP|HTTP_X_REAL_IP|HTTP_CLIENT_IP)",
 	  RONDA_PAT_CASELESS, P_IP, false },
 	{ "\\b(file_get_contents|fopen|readfile|fpassthru|fsockopen|stream_get_contents|wp_remote_get|file)\\s*\\(",
 	  RONDA_PAT_CASELESS, P_FETCH, true },
