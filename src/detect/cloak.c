@@ -1183,8 +1183,8 @@ static const struct ronda_hits *with_demand(const struct cloak *cl, struct ronda
 				n_fn++;
 				ask = tpl_may(f, h->v[i].end);
 			}
-		/* hits past the cap were not seen: they might */
-		ask |= n_fn >= RONDA_HITS_PER_PATTERN;
+		/* hits past a cap were not seen: they might */
+		ask |= n_fn >= RONDA_HITS_PER_PATTERN || h->overflow;
 		set = &cl->tpl;
 		ids = tpl_id;
 	}
