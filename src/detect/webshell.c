@@ -1638,7 +1638,7 @@ static bool word_class_pattern(const char *s)
 	char d = s[0], close = d == '(' ? ')' : d == '{' ? '}' : d == '[' ? ']' :
 			       d == '<' ? '>' : d;
 	const char *q = s + 1;
-	int prev = 0;   /* the last literal, for a range */
+	int prev = -1;   /* the last literal, which a '-' makes a range from */
 
 	if (!d || ascii_alnum((unsigned char)d) || d == '\\' || d == ' ' ||
 	    q[0] != '[' || q[1] != '^' || q[2] == ']')
@@ -1650,8 +1650,10 @@ static bool word_class_pattern(const char *s)
 			if (!q[1] || !strchr("-_dw", q[1]))
 				return false;
 			q++;
-			prev = q[0] == '-' || q[0] == '_' ? 0 : -1;
-		} else if (ch == '-' && prev > 0 && q[1] != ']') {
+			prev = q[0] == 'd' || q[0] == 'w' ? -1 : q[0];
+		} else if (ch == '-' && prev >= 0 && q[1] != ']') {
+			/* a range: PCRE reads "_-z" and "--z" as ranges too,
+			 * and those take in punctuation */
 			unsigned char to = (unsigned char)q[1];
 			bool ok = (prev >= 'a' && prev <= 'z' && to >= prev && to <= 'z') ||
 				  (prev >= 'A' && prev <= 'Z' && to >= prev && to <= 'Z') ||
@@ -1661,7 +1663,7 @@ static bool word_class_pattern(const char *s)
 			q++;
 			prev = -1;   /* "a-z-" : the next '-' is a literal */
 		} else if (ch == '-' || ch == '_' || ascii_alnum(ch)) {
-			prev = ch == '-' || ch == '_' ? 0 : ch;
+			prev = ch;
 		} else {
 			return false;
 		}
